@@ -1,0 +1,234 @@
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using Lime.Protocol;
+
+namespace Lime.Client;
+
+/// <summary>
+/// Typed client for the LIME REST API. Thread-safe for concurrent calls; it never mutates the wrapped
+/// <see cref="HttpClient"/>, so one HttpClient may be shared by many instances (one per user).
+/// Every non-success response throws <see cref="LimeApiException"/>.
+/// </summary>
+public sealed class LimeHttpClient
+{
+    private static readonly LimeJsonContext Json = LimeJsonContext.Default;
+    private readonly HttpClient _http;
+
+    /// <summary>Wraps <paramref name="http"/>, whose <see cref="HttpClient.BaseAddress"/> is the server root (e.g. http://127.0.0.1:5080/).</summary>
+    public LimeHttpClient(HttpClient http)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        _http = http;
+    }
+
+    /// <summary>
+    /// The bearer token sent as <c>Authorization: Bearer</c> on every request when not null. Set by
+    /// <see cref="RegisterAsync"/>, <see cref="LoginAsync"/> and <see cref="RefreshAsync"/>; <see cref="LogoutAsync"/> leaves it unchanged.
+    /// </summary>
+    public string? AccessToken { get; set; }
+
+    /// <summary>POST api/auth/register; sets <see cref="AccessToken"/> on success.</summary>
+    public async Task<TokenResponse> RegisterAsync(RegisterRequest request, CancellationToken ct = default)
+    {
+        var token = await SendAsync(HttpMethod.Post, "api/auth/register", Body(request, Json.RegisterRequest), Json.TokenResponse, ct);
+        AccessToken = token.AccessToken;
+        return token;
+    }
+
+    /// <summary>POST api/auth/login; sets <see cref="AccessToken"/> on success.</summary>
+    public async Task<TokenResponse> LoginAsync(LoginRequest request, CancellationToken ct = default)
+    {
+        var token = await SendAsync(HttpMethod.Post, "api/auth/login", Body(request, Json.LoginRequest), Json.TokenResponse, ct);
+        AccessToken = token.AccessToken;
+        return token;
+    }
+
+    /// <summary>POST api/auth/refresh with <c>{refresh_token}</c>; sets <see cref="AccessToken"/> on success.</summary>
+    public async Task<TokenResponse> RefreshAsync(string refreshToken, CancellationToken ct = default)
+    {
+        var token = await SendAsync(HttpMethod.Post, "api/auth/refresh", Body(new RefreshRequest(refreshToken), Json.RefreshRequest), Json.TokenResponse, ct);
+        AccessToken = token.AccessToken;
+        return token;
+    }
+
+    /// <summary>POST api/auth/logout (revokes the current device). Does not clear <see cref="AccessToken"/>.</summary>
+    public Task LogoutAsync(CancellationToken ct = default) => SendAsync(HttpMethod.Post, "api/auth/logout", null, ct);
+
+    /// <summary>GET api/me.</summary>
+    public Task<UserDto> GetMeAsync(CancellationToken ct = default) => SendAsync(HttpMethod.Get, "api/me", null, Json.UserDto, ct);
+
+    /// <summary>PATCH api/me.</summary>
+    public Task<UserDto> UpdateProfileAsync(UpdateProfileRequest request, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Patch, "api/me", Body(request, Json.UpdateProfileRequest), Json.UserDto, ct);
+
+    /// <summary>GET api/me/devices.</summary>
+    public Task<DeviceDto[]> ListDevicesAsync(CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Get, "api/me/devices", null, Json.DeviceDtoArray, ct);
+
+    /// <summary>GET api/users/{id}.</summary>
+    public Task<UserDto> GetUserAsync(long id, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Get, Path($"api/users/{id}"), null, Json.UserDto, ct);
+
+    /// <summary>GET api/users/by-username/{username} (the username is URI-escaped).</summary>
+    public Task<UserDto> GetUserByUsernameAsync(string username, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Get, "api/users/by-username/" + Uri.EscapeDataString(username), null, Json.UserDto, ct);
+
+    /// <summary>POST api/rooms/direct with <c>{user_id}</c>: the direct room with that user (created if needed).</summary>
+    public Task<RoomDto> CreateDirectAsync(long userId, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Post, "api/rooms/direct", Body(new CreateDirectRequest(userId), Json.CreateDirectRequest), Json.RoomDto, ct);
+
+    /// <summary>POST api/rooms.</summary>
+    public Task<RoomDto> CreateRoomAsync(CreateRoomRequest request, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Post, "api/rooms", Body(request, Json.CreateRoomRequest), Json.RoomDto, ct);
+
+    /// <summary>GET api/rooms/{roomId}.</summary>
+    public Task<RoomDto> GetRoomAsync(long roomId, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Get, Path($"api/rooms/{roomId}"), null, Json.RoomDto, ct);
+
+    /// <summary>GET api/rooms?cursor=&amp;limit= (null parameters are omitted).</summary>
+    public Task<RoomListResponse> ListRoomsAsync(string? cursor = null, int? limit = null, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Get, Query("api/rooms", ("cursor", cursor), ("limit", Str(limit))), null, Json.RoomListResponse, ct);
+
+    /// <summary>GET api/channels?q=&amp;cursor=&amp;limit= (null parameters are omitted).</summary>
+    public Task<ChannelListResponse> ListChannelsAsync(string? query = null, string? cursor = null, int? limit = null, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Get, Query("api/channels", ("q", query), ("cursor", cursor), ("limit", Str(limit))), null, Json.ChannelListResponse, ct);
+
+    /// <summary>POST api/rooms/{roomId}/join.</summary>
+    public Task<RoomDto> JoinAsync(long roomId, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Post, Path($"api/rooms/{roomId}/join"), null, Json.RoomDto, ct);
+
+    /// <summary>POST api/rooms/{roomId}/leave.</summary>
+    public Task LeaveAsync(long roomId, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Post, Path($"api/rooms/{roomId}/leave"), null, ct);
+
+    /// <summary>GET api/rooms/{roomId}/members?cursor=&amp;limit= (null parameters are omitted).</summary>
+    public Task<MemberListResponse> ListMembersAsync(long roomId, string? cursor = null, int? limit = null, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Get, Query(Path($"api/rooms/{roomId}/members"), ("cursor", cursor), ("limit", Str(limit))), null, Json.MemberListResponse, ct);
+
+    /// <summary>POST api/rooms/{roomId}/members with <c>{user_ids}</c>.</summary>
+    public Task AddMembersAsync(long roomId, params long[] userIds) => AddMembersAsync(roomId, userIds, default);
+
+    /// <summary>POST api/rooms/{roomId}/members with <c>{user_ids}</c>.</summary>
+    public Task AddMembersAsync(long roomId, long[] userIds, CancellationToken ct) =>
+        SendAsync(HttpMethod.Post, Path($"api/rooms/{roomId}/members"), Body(new AddMembersRequest(userIds), Json.AddMembersRequest), ct);
+
+    /// <summary>DELETE api/rooms/{roomId}/members/{userId}.</summary>
+    public Task RemoveMemberAsync(long roomId, long userId, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Delete, Path($"api/rooms/{roomId}/members/{userId}"), null, ct);
+
+    /// <summary>PUT api/rooms/{roomId}/members/{userId}/role with <c>{role}</c>.</summary>
+    public Task SetRoleAsync(long roomId, long userId, string role, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Put, Path($"api/rooms/{roomId}/members/{userId}/role"), Body(new SetRoleRequest(role), Json.SetRoleRequest), ct);
+
+    /// <summary>
+    /// POST api/rooms/{roomId}/messages. Returns the ack for a new message (201) or, for a retry with the same
+    /// client_msg_id, the original ack with <c>duplicate</c> true (200).
+    /// </summary>
+    public Task<AckDto> SendAsync(long roomId, SendMessageRequest request, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Post, Path($"api/rooms/{roomId}/messages"), Body(request, Json.SendMessageRequest), Json.AckDto, ct);
+
+    /// <summary>GET api/rooms/{roomId}/events?before=&amp;after=&amp;limit= (null parameters are omitted).</summary>
+    public Task<HistoryPage> GetHistoryAsync(long roomId, long? before = null, long? after = null, int? limit = null, CancellationToken ct = default) =>
+        SendAsync(
+            HttpMethod.Get,
+            Query(Path($"api/rooms/{roomId}/events"), ("before", Str(before)), ("after", Str(after)), ("limit", Str(limit))),
+            null,
+            Json.HistoryPage,
+            ct);
+
+    /// <summary>GET api/rooms/{roomId}/events/around/{seq}?limit= (null limit is omitted).</summary>
+    public Task<HistoryPage> GetAroundAsync(long roomId, long seq, int? limit = null, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Get, Query(Path($"api/rooms/{roomId}/events/around/{seq}"), ("limit", Str(limit))), null, Json.HistoryPage, ct);
+
+    /// <summary>
+    /// The URI of the real-time endpoint <c>ws</c> under the base address, with the scheme mapped http→ws and
+    /// https→wss. With <paramref name="tokenInQuery"/> and a non-null <see cref="AccessToken"/>, appends
+    /// <c>?access_token=&lt;escaped token&gt;</c>.
+    /// </summary>
+    public Uri WebSocketUri(bool tokenInQuery = false)
+    {
+        var builder = new UriBuilder(Resolve("ws"));
+        builder.Scheme = builder.Scheme switch
+        {
+            "https" or "wss" => "wss",
+            _ => "ws",
+        };
+        if (tokenInQuery && AccessToken is { } token)
+        {
+            builder.Query = "access_token=" + Uri.EscapeDataString(token);
+        }
+
+        return builder.Uri;
+    }
+
+    private static JsonContent Body<T>(T value, JsonTypeInfo<T> info) => JsonContent.Create(value, info);
+
+    private static string Path(FormattableString path) => path.ToString(CultureInfo.InvariantCulture);
+
+    private static string? Str(long? value) => value?.ToString(CultureInfo.InvariantCulture);
+
+    private static string Query(string path, params (string Name, string? Value)[] parameters)
+    {
+        var sb = new StringBuilder(path);
+        var first = true;
+        foreach (var (name, value) in parameters)
+        {
+            if (value is null)
+            {
+                continue;
+            }
+
+            sb.Append(first ? '?' : '&').Append(name).Append('=').Append(Uri.EscapeDataString(value));
+            first = false;
+        }
+
+        return sb.ToString();
+    }
+
+    private Uri Resolve(string relative)
+    {
+        var baseAddress = _http.BaseAddress ?? throw new InvalidOperationException("HttpClient.BaseAddress must be set to the LIME server root.");
+        if (!baseAddress.AbsolutePath.EndsWith('/'))
+        {
+            baseAddress = new UriBuilder(baseAddress) { Path = baseAddress.AbsolutePath + "/" }.Uri;
+        }
+
+        return new Uri(baseAddress, relative);
+    }
+
+    private async Task<T> SendAsync<T>(HttpMethod method, string path, HttpContent? content, JsonTypeInfo<T> responseInfo, CancellationToken ct)
+    {
+        using var response = await SendCoreAsync(method, path, content, ct);
+        return await response.Content.ReadFromJsonAsync(responseInfo, ct)
+            ?? throw new JsonException($"{method} {path}: the response body was empty or null.");
+    }
+
+    private async Task SendAsync(HttpMethod method, string path, HttpContent? content, CancellationToken ct)
+    {
+        using var response = await SendCoreAsync(method, path, content, ct);
+    }
+
+    private async Task<HttpResponseMessage> SendCoreAsync(HttpMethod method, string path, HttpContent? content, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(method, Resolve(path)) { Content = content };
+        if (AccessToken is { } token)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+
+        var response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, ct);
+        if (response.IsSuccessStatusCode)
+        {
+            return response;
+        }
+
+        using (response)
+        {
+            throw await LimeApiException.FromResponseAsync(response, ct);
+        }
+    }
+}

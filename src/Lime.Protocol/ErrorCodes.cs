@@ -1,0 +1,68 @@
+namespace Lime.Protocol;
+
+/// <summary>
+/// Stable error codes shared by REST (the <c>code</c> extension of ProblemDetails) and the socket
+/// (<c>error</c> frames). Clients switch on these strings; they never change meaning once released.
+/// </summary>
+public static class ErrorCodes
+{
+    public const string Unauthenticated = "unauthenticated";
+    public const string Forbidden = "forbidden";
+    public const string NotFound = "not_found";
+    public const string Validation = "validation";
+    public const string MessageTooLarge = "message_too_large";
+    public const string RateLimited = "rate_limited";
+    public const string Conflict = "conflict";
+    public const string BadFrame = "bad_frame";
+    public const string UnknownType = "unknown_type";
+    public const string FrameTooLarge = "frame_too_large";
+    public const string Unavailable = "unavailable";
+    public const string Internal = "internal";
+}
+
+/// <summary>WebSocket close codes LIME uses (4000-4999 is the application range of RFC 6455).</summary>
+public static class CloseCodes
+{
+    /// <summary>No frame (not even a ping) arrived within the idle timeout.</summary>
+    public const int IdleTimeout = 4000;
+
+    /// <summary>The access token expired or the device was logged out; get a new token before reconnecting.</summary>
+    public const int SessionRevoked = 4001;
+
+    /// <summary>The client did not read fast enough and its send queue filled: reconnect and resync from history.</summary>
+    public const int SlowConsumer = 4008;
+
+    /// <summary>A frame exceeded the maximum frame size.</summary>
+    public const int FrameTooLarge = 4009;
+
+    /// <summary>The server is shutting down; reconnect (to another node) and resync.</summary>
+    public const int GoingAway = 4010;
+}
+
+/// <summary>Room kinds.</summary>
+public static class RoomKinds
+{
+    public const string Direct = "direct";
+    public const string Group = "group";
+    public const string Channel = "channel";
+}
+
+/// <summary>Member roles, strongest first.</summary>
+public static class Roles
+{
+    public const string Owner = "owner";
+    public const string Admin = "admin";
+    public const string Member = "member";
+}
+
+/// <summary>Kinds of room events. Every change to a room is an event with its own seq.</summary>
+public static class EventKinds
+{
+    public const string Message = "message";
+    public const string RoomCreated = "room_created";
+    public const string MembersJoined = "members_joined";
+    public const string MembersAdded = "members_added";
+    public const string MemberLeft = "member_left";
+    public const string MemberRemoved = "member_removed";
+    public const string RoleChanged = "role_changed";
+}

@@ -1,0 +1,80 @@
+namespace Lime.Protocol;
+
+// REST request and response bodies. JSON names are snake_case (see LimeJsonContext).
+// Times are Unix milliseconds (UTC). Message ids are 64-bit Snowflakes written as strings, because
+// JavaScript numbers lose precision above 2^53; user and room ids are plain numbers.
+
+public sealed record RegisterRequest(string Username, string Password, string? DisplayName = null, string? DeviceName = null);
+
+public sealed record LoginRequest(string Username, string Password, string? DeviceName = null);
+
+public sealed record RefreshRequest(string RefreshToken);
+
+public sealed record TokenResponse(string AccessToken, string RefreshToken, int ExpiresIn, long DeviceId, UserDto User);
+
+public sealed record UserDto(long Id, string Username, string DisplayName, long CreatedAt);
+
+public sealed record UpdateProfileRequest(string? DisplayName);
+
+public sealed record DeviceDto(long Id, string Name, long CreatedAt, long LastSeenAt, bool Current);
+
+public sealed record CreateRoomRequest(string Kind, string? Name = null, string? Topic = null, long[]? Members = null);
+
+public sealed record CreateDirectRequest(long UserId);
+
+public sealed record RoomDto(
+    long Id,
+    string Kind,
+    string? Name,
+    string? Topic,
+    long CreatedBy,
+    long CreatedAt,
+    long LastSeq,
+    long LastActivityAt,
+    int MemberCount,
+    string? MyRole,
+    long? Peer);
+
+/// <summary>One row of a user's room list: the room, its newest message, and the user's read state.</summary>
+public sealed record RoomSummaryDto(RoomDto Room, EventDto? LastMessage, long ReadSeq, long UnreadCount);
+
+public sealed record RoomListResponse(RoomSummaryDto[] Rooms, string? NextCursor);
+
+public sealed record ChannelListResponse(RoomDto[] Channels, string? NextCursor);
+
+public sealed record MemberDto(long UserId, string Username, string DisplayName, string Role, long JoinedAt, long ReadSeq);
+
+public sealed record MemberListResponse(MemberDto[] Members, string? NextCursor);
+
+public sealed record AddMembersRequest(long[] UserIds);
+
+public sealed record SetRoleRequest(string Role);
+
+public sealed record SendMessageRequest(string ClientMsgId, string Text, long? ReplyTo = null);
+
+/// <summary>The acknowledgement of a durable send. Returned again, unchanged, for a retry with the same client_msg_id.</summary>
+public sealed record AckDto(string Id, long Room, long Seq, long Ts, string ClientMsgId, bool Duplicate);
+
+/// <summary>
+/// A room event: a message, or a system event (room created, members joined/added/left/removed, role changed).
+/// <c>users</c>, <c>role</c> and <c>name</c> are set on system events only; <c>text</c>, <c>reply_to</c> and
+/// <c>client_msg_id</c> on messages only.
+/// </summary>
+public sealed record EventDto(
+    string Id,
+    long Room,
+    long Seq,
+    string Kind,
+    long Sender,
+    long Ts,
+    string? Text = null,
+    long? ReplyTo = null,
+    string? ClientMsgId = null,
+    long[]? Users = null,
+    string? Role = null,
+    string? Name = null);
+
+/// <summary>A page of events in ascending seq order.</summary>
+public sealed record HistoryPage(EventDto[] Events, bool HasMoreBefore, bool HasMoreAfter);
+
+public sealed record HealthResponse(string Status);

@@ -1,0 +1,31 @@
+using Lime.Protocol;
+
+namespace Lime.Server.Chat;
+
+/// <summary>
+/// A request LIME refuses, with a stable <see cref="ErrorCodes">code</see>. Thrown before anything is written,
+/// so a refused request changes nothing. REST turns it into ProblemDetails, the socket into an error frame.
+/// </summary>
+public sealed class LimeException(string code, string message, TimeSpan? retryAfter = null) : Exception(message)
+{
+    public string Code { get; } = code;
+    public TimeSpan? RetryAfter { get; } = retryAfter;
+
+    public int HttpStatus => Code switch
+    {
+        ErrorCodes.Unauthenticated => StatusCodes.Status401Unauthorized,
+        ErrorCodes.Forbidden => StatusCodes.Status403Forbidden,
+        ErrorCodes.NotFound => StatusCodes.Status404NotFound,
+        ErrorCodes.Conflict => StatusCodes.Status409Conflict,
+        ErrorCodes.MessageTooLarge => StatusCodes.Status413PayloadTooLarge,
+        ErrorCodes.RateLimited => StatusCodes.Status429TooManyRequests,
+        ErrorCodes.Unavailable => StatusCodes.Status503ServiceUnavailable,
+        ErrorCodes.Internal => StatusCodes.Status500InternalServerError,
+        _ => StatusCodes.Status400BadRequest,
+    };
+
+    public static LimeException Validation(string message) => new(ErrorCodes.Validation, message);
+    public static LimeException NotFound(string message) => new(ErrorCodes.NotFound, message);
+    public static LimeException Forbidden(string message) => new(ErrorCodes.Forbidden, message);
+    public static LimeException Conflict(string message) => new(ErrorCodes.Conflict, message);
+}

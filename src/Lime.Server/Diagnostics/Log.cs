@@ -1,0 +1,29 @@
+namespace Lime.Server.Diagnostics;
+
+/// <summary>Every log message LIME writes, with stable event ids. Never logs tokens or message bodies.</summary>
+public static partial class Log
+{
+    [LoggerMessage(1000, LogLevel.Information, "LIME node {NodeId} starting: storage={Storage} ({Location}), fanout={Fanout}")]
+    public static partial void Starting(ILogger logger, int nodeId, string storage, string location, string fanout);
+
+    [LoggerMessage(1100, LogLevel.Error, "A room write batch could not be committed; its writes were refused")]
+    public static partial void CommitFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(1101, LogLevel.Warning, "A batch of {Count} room writes failed; retrying each alone")]
+    public static partial void BatchRetriedSingly(ILogger logger, int count, Exception exception);
+
+    [LoggerMessage(1200, LogLevel.Error, "Delivering event {Room}/{Seq} failed")]
+    public static partial void DeliveryFailed(ILogger logger, long room, long seq, Exception exception);
+
+    [LoggerMessage(1300, LogLevel.Debug, "Socket {ConnectionId} opened for user {UserId} device {DeviceId}")]
+    public static partial void SocketOpened(ILogger logger, string connectionId, long userId, long deviceId);
+
+    [LoggerMessage(1301, LogLevel.Debug, "Socket {ConnectionId} closed ({CloseCode})")]
+    public static partial void SocketClosed(ILogger logger, string connectionId, int closeCode);
+
+    [LoggerMessage(1302, LogLevel.Error, "Socket request {Type} failed")]
+    public static partial void RequestFailed(ILogger logger, string type, Exception exception);
+
+    [LoggerMessage(1400, LogLevel.Error, "Unhandled error on {Method} {Path}")]
+    public static partial void UnhandledRequestError(ILogger logger, string method, string path, Exception exception);
+}

@@ -1,0 +1,15 @@
+using Lime.Protocol;
+
+namespace Lime.Server.Fanout;
+
+/// <summary>
+/// Carries committed room events to every connected device of the room's members. A fast path, not the record:
+/// delivery is at most once, and a client that misses something sees a seq gap and fills it from history.
+/// Events published by one caller in one order are delivered to each connection in that order (the room writer
+/// publishes in commit order, so every member sees seq order).
+/// </summary>
+public interface IFanout
+{
+    /// <summary>Hands over committed events; never blocks on delivery.</summary>
+    void Publish(IReadOnlyList<EventDto> events);
+}

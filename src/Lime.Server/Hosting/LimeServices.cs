@@ -1,0 +1,147 @@
+using System.Text.Json;
+using Lime.Protocol;
+using Lime.Server.Api;
+using Lime.Server.Auth;
+using Lime.Server.Chat;
+using Lime.Server.Fanout;
+using Lime.Server.Realtime;
+using Lime.Server.Storage;
+using Lime.Server.Storage.Sqlite;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.WebSockets;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.Tokens;
+
+namespace Lime.Server.Hosting;
+
+/// <summary>Service registration: options, the storage and fanout backends, auth, realtime.</summary>
+public static class LimeServices
+{
+    public static WebApplicationBuilder AddLime(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<LimeOptions>().BindConfiguration(LimeOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        var options = builder.Configuration.GetSection(LimeOptions.Section).Get<LimeOptions>() ?? new LimeOptions();
+
+        // Request-start log lines carry the query string, where browsers put access_token: keep them off.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
+
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(sp => new Snowflake(sp.GetRequiredService<IOptions<LimeOptions>>().Value.NodeId));
+        services.AddStorage(options.Storage.Provider);
+        services.AddFanout(options.Fanout.Provider);
+
+        services.AddSingleton<ConnectionRegistry>();
+        services.AddSingleton<SocketSession>();
+        services.AddHostedService<IdleSweeper>();
+        services.AddSingleton<ChatService>();
+        services.AddSingleton<AccountService>();
+        services.AddSingleton<TokenService>();
+        services.AddSingleton<DeviceSessions>();
+        services.AddSingleton<IPasswordHasher<UserRecord>, PasswordHasher<UserRecord>>();
+        services.Configure<PasswordHasherOptions>(o => o.IterationCount = options.Auth.PasswordIterations);
+
+        services.AddLimeAuthentication();
+        services.AddWebSockets(o =>
+        {
+            o.KeepAliveInterval = TimeSpan.Zero; // heartbeats are application pings, which browsers can send
+            foreach (string origin in options.Realtime.AllowedOrigins)
+            {
+                o.AllowedOrigins.Add(origin);
+            }
+        });
+
+        services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.TypeInfoResolverChain.Insert(0, LimeJsonContext.Default);
+            o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+        });
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        services.AddProblemDetails();
+        services.AddExceptionHandler<ProblemResponses>();
+        services.Configure<FormOptions>(o => o.MultipartBodyLengthLimit = 1024 * 1024);
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = Math.Max(1024 * 1024, options.Limits.MaxTextBytes * 7L));
+        services.AddOpenApi();
+        return builder;
+    }
+
+    /// <summary>The storage backend: one readable switch, unknown values fail at start.</summary>
+    private static void AddStorage(this IServiceCollection services, string provider)
+    {
+        switch (provider)
+        {
+            case "sqlite":
+                services.AddSingleton<SqliteDatabase>();
+                services.AddSingleton<IAccountStore, SqliteAccountStore>();
+                services.AddSingleton<IRoomStore, SqliteRoomStore>();
+                services.AddSingleton<SqliteRoomWriter>();
+                services.AddSingleton<IRoomWriter>(sp => sp.GetRequiredService<SqliteRoomWriter>());
+                services.AddHostedService(sp => sp.GetRequiredService<SqliteRoomWriter>());
+                break;
+            default:
+                throw new InvalidOperationException($"Unknown Lime:Storage:Provider '{provider}'. Supported: sqlite.");
+        }
+    }
+
+    private static void AddFanout(this IServiceCollection services, string provider)
+    {
+        switch (provider)
+        {
+            case "memory":
+                services.AddSingleton<MemoryFanout>();
+                services.AddSingleton<IFanout>(sp => sp.GetRequiredService<MemoryFanout>());
+                services.AddHostedService(sp => sp.GetRequiredService<MemoryFanout>());
+                break;
+            default:
+                throw new InvalidOperationException($"Unknown Lime:Fanout:Provider '{provider}'. Supported: memory.");
+        }
+    }
+
+    private static void AddLimeAuthentication(this IServiceCollection services)
+    {
+        services.AddAuthorization();
+        services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
+        services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme).Configure<TokenService>((o, tokens) =>
+        {
+            o.MapInboundClaims = false;
+            o.TokenValidationParameters = new TokenValidationParameters
+            {
+                ValidIssuer = tokens.Issuer,
+                ValidAudience = tokens.Issuer,
+                IssuerSigningKey = tokens.SigningKey,
+                ClockSkew = TimeSpan.FromSeconds(30),
+                NameClaimType = LimeClaims.Subject,
+            };
+            o.Events = new JwtBearerEvents
+            {
+                // Browsers cannot set headers on a WebSocket upgrade: accept ?access_token= on /ws only.
+                OnMessageReceived = context =>
+                {
+                    if (context.Request.Path == "/ws" && context.Request.Query.TryGetValue("access_token", out var token))
+                    {
+                        context.Token = token;
+                    }
+
+                    return Task.CompletedTask;
+                },
+                OnTokenValidated = async context =>
+                {
+                    var sessions = context.HttpContext.RequestServices.GetRequiredService<DeviceSessions>();
+                    if (!await sessions.IsLiveAsync(context.Principal!.DeviceId(), context.HttpContext.RequestAborted))
+                    {
+                        context.Fail("The device session was logged out.");
+                    }
+                },
+                OnChallenge = async context =>
+                {
+                    context.HandleResponse();
+                    var problems = context.HttpContext.RequestServices.GetRequiredService<IProblemDetailsService>();
+                    await ProblemResponses.WriteAsync(problems, context.HttpContext, StatusCodes.Status401Unauthorized,
+                        ErrorCodes.Unauthenticated, "A valid access token is required.");
+                },
+            };
+        });
+    }
+}

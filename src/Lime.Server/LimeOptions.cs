@@ -1,0 +1,103 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Lime.Server;
+
+/// <summary>The whole configuration tree under the <c>Lime</c> section. Every default needs no other software.</summary>
+public sealed class LimeOptions
+{
+    public const string Section = "Lime";
+
+    /// <summary>Unique per node (0-1023): the node part of every Snowflake message id.</summary>
+    [Range(0, 1023)]
+    public int NodeId { get; set; }
+
+    public StorageOptions Storage { get; set; } = new();
+    public FanoutOptions Fanout { get; set; } = new();
+    public AuthOptions Auth { get; set; } = new();
+    public RealtimeOptions Realtime { get; set; } = new();
+    public LimitOptions Limits { get; set; } = new();
+}
+
+public sealed class StorageOptions
+{
+    /// <summary><c>sqlite</c> (embedded default).</summary>
+    public string Provider { get; set; } = "sqlite";
+
+    /// <summary>Directory for the SQLite database and the generated signing key; relative to the working directory.</summary>
+    public string DataDirectory { get; set; } = "data";
+
+    /// <summary>Most writes folded into one durable commit (group commit).</summary>
+    [Range(1, 10_000)]
+    public int MaxBatch { get; set; } = 512;
+}
+
+public sealed class FanoutOptions
+{
+    /// <summary><c>memory</c> (in-process, single node).</summary>
+    public string Provider { get; set; } = "memory";
+}
+
+public sealed class AuthOptions
+{
+    /// <summary>Base64 HMAC-SHA256 key (≥ 32 bytes) for access tokens. Empty: generated once into the data directory.</summary>
+    public string SigningKey { get; set; } = "";
+
+    public string Issuer { get; set; } = "lime";
+
+    [Range(30, 86_400)]
+    public int AccessTokenSeconds { get; set; } = 900;
+
+    /// <summary>PBKDF2 iterations for password hashes (ASP.NET Core Identity's PasswordHasher, HMAC-SHA512).</summary>
+    [Range(1_000, 10_000_000)]
+    public int PasswordIterations { get; set; } = 100_000;
+}
+
+public sealed class RealtimeOptions
+{
+    /// <summary>Browser origins allowed to open a WebSocket. Requests without an Origin header (native clients) are allowed.</summary>
+    public string[] AllowedOrigins { get; set; } = ["http://127.0.0.1:5080", "http://localhost:5080"];
+
+    /// <summary>How often clients should send a ping (announced in the hello frame).</summary>
+    [Range(1, 3600)]
+    public int HeartbeatIntervalSeconds { get; set; } = 15;
+
+    /// <summary>A connection from which nothing arrives for this long is closed with 4000.</summary>
+    [Range(2, 7200)]
+    public int IdleTimeoutSeconds { get; set; } = 45;
+
+    /// <summary>Frames queued for one connection before it is closed as a slow consumer (4008).</summary>
+    [Range(16, 1_000_000)]
+    public int SendQueueFrames { get; set; } = 8192;
+
+    /// <summary>Largest frame a client may send, in bytes.</summary>
+    [Range(1024, 64 * 1024 * 1024)]
+    public int MaxFrameBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>Requests from one connection being processed at once; further frames wait to be read.</summary>
+    [Range(1, 10_000)]
+    public int MaxInFlightPerConnection { get; set; } = 256;
+}
+
+public sealed class LimitOptions
+{
+    /// <summary>Largest message text, in UTF-8 bytes.</summary>
+    [Range(1, 16 * 1024 * 1024)]
+    public int MaxTextBytes { get; set; } = 100 * 1024;
+
+    /// <summary>Sustained sends per user per second (token bucket refill).</summary>
+    [Range(1, 10_000_000)]
+    public int SendsPerSecond { get; set; } = 20;
+
+    /// <summary>Sends a user may burst before the rate limit applies (token bucket size).</summary>
+    [Range(1, 10_000_000)]
+    public int SendBurst { get; set; } = 50;
+
+    [Range(2, 1_000_000)]
+    public int MaxGroupMembers { get; set; } = 5_000;
+
+    [Range(2, 10_000_000)]
+    public int MaxChannelMembers { get; set; } = 200_000;
+
+    [Range(1, 1000)]
+    public int MaxPageSize { get; set; } = 200;
+}

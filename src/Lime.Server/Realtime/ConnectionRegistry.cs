@@ -1,0 +1,191 @@
+using System.Text.Json;
+using Lime.Protocol;
+
+namespace Lime.Server.Realtime;
+
+/// <summary>
+/// The connections on this node, indexed by user and by room. A connection is subscribed to every room its user
+/// belongs to: at connect (after it is registered, so a membership event committed meanwhile is not missed) and
+/// when a membership event arrives. Each event is serialized once and the same bytes are queued to every subscriber.
+/// </summary>
+public sealed class ConnectionRegistry
+{
+    private readonly Lock _lock = new();
+    private readonly Dictionary<long, List<ClientConnection>> _byUser = [];
+    private readonly Dictionary<long, Subscribers> _byRoom = [];
+
+    public int Count
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _byUser.Values.Sum(l => l.Count);
+            }
+        }
+    }
+
+    public void Add(ClientConnection connection)
+    {
+        lock (_lock)
+        {
+            if (!_byUser.TryGetValue(connection.UserId, out var list))
+            {
+                _byUser[connection.UserId] = list = [];
+            }
+
+            list.Add(connection);
+        }
+    }
+
+    public void Subscribe(ClientConnection connection, IEnumerable<long> roomIds)
+    {
+        lock (_lock)
+        {
+            foreach (long room in roomIds)
+            {
+                SubscribeLocked(connection, room);
+            }
+        }
+    }
+
+    public void Remove(ClientConnection connection)
+    {
+        lock (_lock)
+        {
+            if (_byUser.TryGetValue(connection.UserId, out var list))
+            {
+                list.Remove(connection);
+                if (list.Count == 0)
+                {
+                    _byUser.Remove(connection.UserId);
+                }
+            }
+
+            foreach (long room in connection.Rooms)
+            {
+                UnsubscribeLocked(connection, room, keepInConnection: true);
+            }
+
+            connection.Rooms.Clear();
+        }
+    }
+
+    /// <summary>Every connection of one device (to close them on logout).</summary>
+    public ClientConnection[] OfDevice(long deviceId)
+    {
+        lock (_lock)
+        {
+            return _byUser.Values.SelectMany(l => l).Where(c => c.DeviceId == deviceId).ToArray();
+        }
+    }
+
+    public ClientConnection[] All()
+    {
+        lock (_lock)
+        {
+            return _byUser.Values.SelectMany(l => l).ToArray();
+        }
+    }
+
+    /// <summary>Queues one committed event to every local subscriber of its room, applying membership changes.</summary>
+    public void Deliver(EventDto e)
+    {
+        byte[] frame = JsonSerializer.SerializeToUtf8Bytes(new EventFrame(e), LimeJsonContext.Default.EventFrame);
+        bool joins = e.Kind is EventKinds.RoomCreated or EventKinds.MembersJoined or EventKinds.MembersAdded;
+        bool leaves = e.Kind is EventKinds.MemberLeft or EventKinds.MemberRemoved;
+        ClientConnection[] targets;
+        lock (_lock)
+        {
+            if (joins && e.Users is not null)
+            {
+                foreach (long user in e.Users)
+                {
+                    if (_byUser.TryGetValue(user, out var list))
+                    {
+                        foreach (var c in list)
+                        {
+                            SubscribeLocked(c, e.Room);
+                        }
+                    }
+                }
+            }
+
+            targets = _byRoom.TryGetValue(e.Room, out var subs) ? subs.Snapshot() : [];
+
+            if (leaves && e.Users is not null)
+            {
+                foreach (long user in e.Users)
+                {
+                    if (_byUser.TryGetValue(user, out var list))
+                    {
+                        foreach (var c in list)
+                        {
+                            UnsubscribeLocked(c, e.Room, keepInConnection: false);
+                        }
+                    }
+                }
+            }
+        }
+
+        foreach (var c in targets)
+        {
+            c.Enqueue(frame);
+        }
+    }
+
+    private void SubscribeLocked(ClientConnection c, long room)
+    {
+        if (!c.Rooms.Add(room))
+        {
+            return;
+        }
+
+        if (!_byRoom.TryGetValue(room, out var subs))
+        {
+            _byRoom[room] = subs = new Subscribers();
+        }
+
+        subs.Add(c);
+    }
+
+    private void UnsubscribeLocked(ClientConnection c, long room, bool keepInConnection)
+    {
+        if (!keepInConnection && !c.Rooms.Remove(room))
+        {
+            return;
+        }
+
+        if (_byRoom.TryGetValue(room, out var subs) && subs.Remove(c) == 0)
+        {
+            _byRoom.Remove(room);
+        }
+    }
+
+    /// <summary>A room's local subscribers; the array handed to delivery is rebuilt only after a change.</summary>
+    private sealed class Subscribers
+    {
+        private readonly HashSet<ClientConnection> _set = [];
+        private ClientConnection[]? _snapshot;
+
+        public void Add(ClientConnection c)
+        {
+            if (_set.Add(c))
+            {
+                _snapshot = null;
+            }
+        }
+
+        public int Remove(ClientConnection c)
+        {
+            if (_set.Remove(c))
+            {
+                _snapshot = null;
+            }
+
+            return _set.Count;
+        }
+
+        public ClientConnection[] Snapshot() => _snapshot ??= [.. _set];
+    }
+}

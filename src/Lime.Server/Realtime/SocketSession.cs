@@ -1,0 +1,206 @@
+using System.Buffers;
+using System.Net.WebSockets;
+using System.Text.Json;
+using Lime.Protocol;
+using Lime.Server.Chat;
+using Lime.Server.Diagnostics;
+using Microsoft.Extensions.Options;
+
+namespace Lime.Server.Realtime;
+
+/// <summary>
+/// Runs one accepted WebSocket: registers it, subscribes it to the user's rooms, sends hello, then reads frames
+/// until the peer leaves. A receive buffer is rented only while a message is being read (idle connections hold
+/// none). Sends are processed concurrently (up to MaxInFlightPerConnection) in arrival order of enqueueing, so
+/// one connection's messages keep their order; bad frames get an error frame and the connection lives on.
+/// </summary>
+public sealed class SocketSession(
+    ChatService chat,
+    ConnectionRegistry registry,
+    IOptions<LimeOptions> options,
+    ILogger<SocketSession> log)
+{
+    private const int InitialBuffer = 16 * 1024;
+    private readonly RealtimeOptions _options = options.Value.Realtime;
+    private readonly LimitOptions _limits = options.Value.Limits;
+
+    public async Task RunAsync(WebSocket socket, long userId, long deviceId, CancellationToken aborted)
+    {
+        var connection = new ClientConnection(socket, userId, deviceId, _options.SendQueueFrames);
+        registry.Add(connection);
+        Task writer = connection.RunWriterAsync();
+        var inFlight = new SemaphoreSlim(_options.MaxInFlightPerConnection);
+        try
+        {
+            registry.Subscribe(connection, await chat.RoomIdsOfUserAsync(userId, aborted));
+            connection.Enqueue(Serialize(new HelloFrame(
+                userId, deviceId, connection.Id, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+                _options.HeartbeatIntervalSeconds * 1000, _options.IdleTimeoutSeconds * 1000, _limits.MaxTextBytes, _options.MaxFrameBytes),
+                LimeJsonContext.Default.HelloFrame));
+            Log.SocketOpened(log, connection.Id, userId, deviceId);
+            await ReceiveLoopAsync(socket, connection, inFlight, aborted);
+        }
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException or IOException)
+        {
+            // The peer vanished; nothing to tell it.
+        }
+        finally
+        {
+            registry.Remove(connection);
+            connection.Close(connection.CloseCode ?? (int)WebSocketCloseStatus.NormalClosure, "", TimeSpan.FromSeconds(2));
+            await writer;
+            Log.SocketClosed(log, connection.Id, connection.CloseCode ?? 0);
+        }
+    }
+
+    private async Task ReceiveLoopAsync(WebSocket socket, ClientConnection connection, SemaphoreSlim inFlight, CancellationToken ct)
+    {
+        while (socket.State == WebSocketState.Open)
+        {
+            // Wait for data without holding a buffer.
+            var peek = await socket.ReceiveAsync(Memory<byte>.Empty, ct);
+            if (peek.MessageType == WebSocketMessageType.Close)
+            {
+                return;
+            }
+
+            byte[] buffer = ArrayPool<byte>.Shared.Rent(InitialBuffer);
+            try
+            {
+                int length = 0;
+                bool tooLarge = false;
+                ValueWebSocketReceiveResult result = peek;
+                while (!result.EndOfMessage)
+                {
+                    if (length == buffer.Length)
+                    {
+                        if (length > _options.MaxFrameBytes)
+                        {
+                            tooLarge = true;
+                            break;
+                        }
+
+                        byte[] bigger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, _options.MaxFrameBytes + 1));
+                        buffer.AsSpan(0, length).CopyTo(bigger);
+                        ArrayPool<byte>.Shared.Return(buffer);
+                        buffer = bigger;
+                    }
+
+                    result = await socket.ReceiveAsync(buffer.AsMemory(length), ct);
+                    if (result.MessageType == WebSocketMessageType.Close)
+                    {
+                        return;
+                    }
+
+                    length += result.Count;
+                }
+
+                connection.Touch();
+                if (tooLarge || length > _options.MaxFrameBytes)
+                {
+                    connection.Enqueue(Serialize(new ErrorFrame(null, ErrorCodes.FrameTooLarge, $"Frames are limited to {_options.MaxFrameBytes} bytes."), LimeJsonContext.Default.ErrorFrame));
+                    connection.Close(CloseCodes.FrameTooLarge, "frame_too_large", TimeSpan.FromSeconds(2));
+                    return;
+                }
+
+                if (result.MessageType != WebSocketMessageType.Text)
+                {
+                    Reply(connection, new ErrorFrame(null, ErrorCodes.BadFrame, "Frames must be UTF-8 JSON text messages."));
+                    continue;
+                }
+
+                if (Parse(connection, buffer.AsSpan(0, length)) is { } frame)
+                {
+                    await DispatchAsync(connection, frame, inFlight, ct);
+                }
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+        }
+    }
+
+    private static ClientFrame? Parse(ClientConnection connection, ReadOnlySpan<byte> json)
+    {
+        try
+        {
+            var frame = JsonSerializer.Deserialize(json, LimeJsonContext.Default.ClientFrame);
+            if (frame is null)
+            {
+                Reply(connection, new ErrorFrame(null, ErrorCodes.BadFrame, "A frame must be a JSON object."));
+            }
+
+            return frame;
+        }
+        catch (JsonException e)
+        {
+            Reply(connection, new ErrorFrame(null, ErrorCodes.BadFrame, "Malformed frame: " + e.Message));
+            return null;
+        }
+    }
+
+    private async ValueTask DispatchAsync(ClientConnection connection, ClientFrame frame, SemaphoreSlim inFlight, CancellationToken ct)
+    {
+        switch (frame.Type)
+        {
+            case ClientFrameTypes.Ping:
+                connection.Enqueue(Serialize(new PongFrame(frame.Id, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()), LimeJsonContext.Default.PongFrame));
+                return;
+            case ClientFrameTypes.Send or ClientFrameTypes.History:
+                // Bounded concurrency per connection: when full, stop reading until one finishes (back-pressure).
+                await inFlight.WaitAsync(ct);
+                _ = RunRequestAsync(connection, frame, inFlight, ct);
+                return;
+            default:
+                Reply(connection, new ErrorFrame(frame.Id, ErrorCodes.UnknownType, $"Unknown frame type '{frame.Type}'."));
+                return;
+        }
+    }
+
+    private async Task RunRequestAsync(ClientConnection connection, ClientFrame frame, SemaphoreSlim inFlight, CancellationToken ct)
+    {
+        try
+        {
+            if (frame.Room is not { } room)
+            {
+                throw LimeException.Validation("room is required.");
+            }
+
+            if (frame.Type == ClientFrameTypes.Send)
+            {
+                // SendAsync validates and enqueues synchronously, so frames from one connection commit in order.
+                var ack = await chat.SendAsync(connection.UserId, room, frame.ClientMsgId, frame.Text, frame.ReplyTo, CancellationToken.None);
+                connection.Enqueue(Serialize(new AckFrame(frame.Id, ack), LimeJsonContext.Default.AckFrame));
+            }
+            else
+            {
+                var page = await chat.GetHistoryAsync(connection.UserId, room, frame.Before, frame.After, frame.Around, frame.Limit, ct);
+                connection.Enqueue(Serialize(new HistoryFrame(frame.Id, room, page.Events, page.HasMoreBefore, page.HasMoreAfter), LimeJsonContext.Default.HistoryFrame));
+            }
+        }
+        catch (LimeException e)
+        {
+            Reply(connection, new ErrorFrame(frame.Id, e.Code, e.Message, e.RetryAfter is { } r ? (int)Math.Ceiling(r.TotalMilliseconds) : null));
+        }
+        catch (OperationCanceledException)
+        {
+            // Connection gone.
+        }
+        catch (Exception e)
+        {
+            Log.RequestFailed(log, frame.Type ?? "", e);
+            Reply(connection, new ErrorFrame(frame.Id, ErrorCodes.Internal, "Internal error."));
+        }
+        finally
+        {
+            inFlight.Release();
+        }
+    }
+
+    private static void Reply(ClientConnection connection, ErrorFrame error) =>
+        connection.Enqueue(Serialize(error, LimeJsonContext.Default.ErrorFrame));
+
+    private static byte[] Serialize<T>(T frame, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type) =>
+        JsonSerializer.SerializeToUtf8Bytes(frame, type);
+}

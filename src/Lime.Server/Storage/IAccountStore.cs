@@ -1,0 +1,29 @@
+namespace Lime.Server.Storage;
+
+/// <summary>Users and their device sessions. Every method is one durable commit (or a read).</summary>
+public interface IAccountStore
+{
+    /// <summary>Creates a user; returns null if the (lower-case) username is taken.</summary>
+    Task<UserRecord?> CreateUserAsync(string username, string displayName, string passwordHash, long now, CancellationToken ct);
+
+    Task<UserRecord?> FindUserByNameAsync(string username, CancellationToken ct);
+
+    Task<UserRecord?> GetUserAsync(long id, CancellationToken ct);
+
+    /// <summary>The ids among <paramref name="ids"/> that belong to existing users.</summary>
+    Task<IReadOnlyList<long>> ExistingUserIdsAsync(IReadOnlyCollection<long> ids, CancellationToken ct);
+
+    Task UpdateDisplayNameAsync(long userId, string displayName, CancellationToken ct);
+
+    Task<DeviceRecord> CreateDeviceAsync(long userId, string name, string refreshHash, long now, CancellationToken ct);
+
+    /// <summary>Replaces the refresh token of a live device atomically; returns the device, or null if the old hash
+    /// no longer matches (already rotated: a replayed token) or the device is revoked.</summary>
+    Task<DeviceRecord?> RotateRefreshAsync(string oldHash, string newHash, long now, CancellationToken ct);
+
+    Task<DeviceRecord?> GetDeviceAsync(long deviceId, CancellationToken ct);
+
+    Task RevokeDeviceAsync(long deviceId, long now, CancellationToken ct);
+
+    Task<IReadOnlyList<DeviceRecord>> ListDevicesAsync(long userId, CancellationToken ct);
+}

@@ -1,0 +1,25 @@
+namespace Lime.Server.Storage;
+
+// Rows as the stores return them. Numbers are long because that is what SQLite and bigint columns give back.
+
+public sealed record UserRecord(long Id, string Username, string DisplayName, string PasswordHash, long CreatedAt);
+
+public sealed record DeviceRecord(long Id, long UserId, string Name, long CreatedAt, long LastSeenAt, long? RevokedAt);
+
+public sealed record RoomRecord(
+    long Id,
+    string Kind,
+    string? Name,
+    string? Topic,
+    string? DirectKey,
+    long CreatedBy,
+    long CreatedAt,
+    long LastSeq,
+    long LastMsgSeq,
+    long LastActivityAt,
+    long MemberCount);
+
+public sealed record MemberRecord(long RoomId, long UserId, string Role, long JoinedAt, long JoinedSeq, long ReadSeq);
+
+/// <summary>A room in a user's list, with the user's membership and the newest message (if any).</summary>
+public sealed record RoomListRow(RoomRecord Room, MemberRecord Member, Lime.Protocol.EventDto? LastMessage, long UnreadCount);

@@ -1,0 +1,37 @@
+using Lime.Protocol;
+
+namespace Lime.Server.Storage;
+
+/// <summary>
+/// A change to a room. Each one is applied atomically with the events it produces (each with the next seq of its
+/// room); many are folded into one durable commit. Authorization beyond membership is the caller's job
+/// (ChatService); the writer enforces what must hold at commit time: membership of a sender, idempotency,
+/// one direct room per pair.
+/// </summary>
+public abstract record RoomWrite;
+
+/// <summary>A message. A repeat of (room, sender, client_msg_id) returns the first ack, flagged duplicate.</summary>
+public sealed record AppendMessage(long RoomId, long SenderId, string ClientMsgId, string Text, long? ReplyTo) : RoomWrite;
+
+/// <summary>A new room with its creator as owner and the other members; for direct rooms, get-or-create by key.</summary>
+public sealed record CreateRoom(string Kind, string? Name, string? Topic, long CreatorId, long[] MemberIds, string? DirectKey) : RoomWrite;
+
+/// <summary>Adds users (already-members are skipped); the event lists the users actually added.</summary>
+public sealed record AddMembers(long RoomId, long ActorId, long[] UserIds, string EventKind, long MaxMembers) : RoomWrite;
+
+/// <summary>Removes one member; optionally promotes another member to owner in the same commit.</summary>
+public sealed record RemoveMember(long RoomId, long ActorId, long UserId, string EventKind, long? PromoteToOwner) : RoomWrite;
+
+public sealed record SetRole(long RoomId, long ActorId, long UserId, string Role) : RoomWrite;
+
+/// <summary>What a write produced: the room after it, the events it appended (in seq order), the ack for a message.</summary>
+public sealed record RoomWriteResult(RoomRecord? Room, IReadOnlyList<EventDto> Events, AckDto? Ack);
+
+/// <summary>
+/// The one write path for rooms. A returned result is durable (committed with synchronous=FULL on SQLite).
+/// Errors are <see cref="Chat.LimeException"/>s and mean nothing of that write was stored.
+/// </summary>
+public interface IRoomWriter
+{
+    Task<RoomWriteResult> WriteAsync(RoomWrite write, CancellationToken ct = default);
+}

@@ -1,0 +1,101 @@
+using Dapper;
+using Microsoft.Data.Sqlite;
+
+namespace Lime.Server.Storage.Sqlite;
+
+public sealed class SqliteAccountStore(SqliteDatabase db) : IAccountStore
+{
+    private const string UserColumns = "id AS Id, username AS Username, display_name AS DisplayName, password_hash AS PasswordHash, created_at AS CreatedAt";
+    private const string DeviceColumns = "id AS Id, user_id AS UserId, name AS Name, created_at AS CreatedAt, last_seen_at AS LastSeenAt, revoked_at AS RevokedAt";
+
+    public async Task<UserRecord?> CreateUserAsync(string username, string displayName, string passwordHash, long now, CancellationToken ct)
+    {
+        using var c = db.Open();
+        try
+        {
+            long id = await c.ExecuteScalarAsync<long>(new CommandDefinition(
+                "INSERT INTO users (username, display_name, password_hash, created_at) VALUES (@username, @displayName, @passwordHash, @now) RETURNING id",
+                new { username, displayName, passwordHash, now }, cancellationToken: ct));
+            return new UserRecord(id, username, displayName, passwordHash, now);
+        }
+        catch (SqliteException e) when (e.SqliteErrorCode == 19) // SQLITE_CONSTRAINT: username taken
+        {
+            return null;
+        }
+    }
+
+    public async Task<UserRecord?> FindUserByNameAsync(string username, CancellationToken ct)
+    {
+        using var c = db.Open();
+        return await c.QuerySingleOrDefaultAsync<UserRecord>(new CommandDefinition(
+            $"SELECT {UserColumns} FROM users WHERE username = @username", new { username }, cancellationToken: ct));
+    }
+
+    public async Task<UserRecord?> GetUserAsync(long id, CancellationToken ct)
+    {
+        using var c = db.Open();
+        return await c.QuerySingleOrDefaultAsync<UserRecord>(new CommandDefinition(
+            $"SELECT {UserColumns} FROM users WHERE id = @id", new { id }, cancellationToken: ct));
+    }
+
+    public async Task<IReadOnlyList<long>> ExistingUserIdsAsync(IReadOnlyCollection<long> ids, CancellationToken ct)
+    {
+        if (ids.Count == 0)
+        {
+            return [];
+        }
+
+        using var c = db.Open();
+        var found = await c.QueryAsync<long>(new CommandDefinition(
+            "SELECT id FROM users WHERE id IN (SELECT value FROM json_each(@ids))",
+            new { ids = System.Text.Json.JsonSerializer.Serialize(ids.ToArray(), StorageJsonContext.Default.Int64Array) },
+            cancellationToken: ct));
+        return found.AsList();
+    }
+
+    public async Task UpdateDisplayNameAsync(long userId, string displayName, CancellationToken ct)
+    {
+        using var c = db.Open();
+        await c.ExecuteAsync(new CommandDefinition(
+            "UPDATE users SET display_name = @displayName WHERE id = @userId", new { userId, displayName }, cancellationToken: ct));
+    }
+
+    public async Task<DeviceRecord> CreateDeviceAsync(long userId, string name, string refreshHash, long now, CancellationToken ct)
+    {
+        using var c = db.Open();
+        long id = await c.ExecuteScalarAsync<long>(new CommandDefinition(
+            "INSERT INTO devices (user_id, name, refresh_hash, created_at, last_seen_at) VALUES (@userId, @name, @refreshHash, @now, @now) RETURNING id",
+            new { userId, name, refreshHash, now }, cancellationToken: ct));
+        return new DeviceRecord(id, userId, name, now, now, null);
+    }
+
+    public async Task<DeviceRecord?> RotateRefreshAsync(string oldHash, string newHash, long now, CancellationToken ct)
+    {
+        using var c = db.Open();
+        return await c.QuerySingleOrDefaultAsync<DeviceRecord>(new CommandDefinition(
+            $"UPDATE devices SET refresh_hash = @newHash, last_seen_at = @now WHERE refresh_hash = @oldHash AND revoked_at IS NULL RETURNING {DeviceColumns}",
+            new { oldHash, newHash, now }, cancellationToken: ct));
+    }
+
+    public async Task<DeviceRecord?> GetDeviceAsync(long deviceId, CancellationToken ct)
+    {
+        using var c = db.Open();
+        return await c.QuerySingleOrDefaultAsync<DeviceRecord>(new CommandDefinition(
+            $"SELECT {DeviceColumns} FROM devices WHERE id = @deviceId", new { deviceId }, cancellationToken: ct));
+    }
+
+    public async Task RevokeDeviceAsync(long deviceId, long now, CancellationToken ct)
+    {
+        using var c = db.Open();
+        await c.ExecuteAsync(new CommandDefinition(
+            "UPDATE devices SET revoked_at = @now WHERE id = @deviceId AND revoked_at IS NULL", new { deviceId, now }, cancellationToken: ct));
+    }
+
+    public async Task<IReadOnlyList<DeviceRecord>> ListDevicesAsync(long userId, CancellationToken ct)
+    {
+        using var c = db.Open();
+        var rows = await c.QueryAsync<DeviceRecord>(new CommandDefinition(
+            $"SELECT {DeviceColumns} FROM devices WHERE user_id = @userId AND revoked_at IS NULL ORDER BY id", new { userId }, cancellationToken: ct));
+        return rows.AsList();
+    }
+}

@@ -1,0 +1,164 @@
+using Dapper;
+using Lime.Protocol;
+using Microsoft.Data.Sqlite;
+
+namespace Lime.Server.Storage.Sqlite;
+
+public sealed class SqliteRoomStore(SqliteDatabase db) : IRoomStore
+{
+    internal const string RoomColumns =
+        "r.id AS Id, r.kind AS Kind, r.name AS Name, r.topic AS Topic, r.direct_key AS DirectKey, r.created_by AS CreatedBy, " +
+        "r.created_at AS CreatedAt, r.last_seq AS LastSeq, r.last_msg_seq AS LastMsgSeq, r.last_activity_at AS LastActivityAt, r.member_count AS MemberCount";
+
+    private const string MemberColumns =
+        "m.room_id AS RoomId, m.user_id AS UserId, m.role AS Role, m.joined_at AS JoinedAt, m.joined_seq AS JoinedSeq, m.read_seq AS ReadSeq";
+
+    internal const string EventColumns = "room_id, seq, id, kind, sender_id, client_msg_id, text, reply_to, data, created_at";
+
+    public async Task<RoomRecord?> GetRoomAsync(long roomId, CancellationToken ct)
+    {
+        using var c = db.Open();
+        return await c.QuerySingleOrDefaultAsync<RoomRecord>(new CommandDefinition(
+            $"SELECT {RoomColumns} FROM rooms r WHERE r.id = @roomId", new { roomId }, cancellationToken: ct));
+    }
+
+    public async Task<RoomRecord?> FindDirectAsync(string directKey, CancellationToken ct)
+    {
+        using var c = db.Open();
+        return await c.QuerySingleOrDefaultAsync<RoomRecord>(new CommandDefinition(
+            $"SELECT {RoomColumns} FROM rooms r WHERE r.direct_key = @directKey", new { directKey }, cancellationToken: ct));
+    }
+
+    public async Task<MemberRecord?> GetMemberAsync(long roomId, long userId, CancellationToken ct)
+    {
+        using var c = db.Open();
+        return await c.QuerySingleOrDefaultAsync<MemberRecord>(new CommandDefinition(
+            $"SELECT {MemberColumns} FROM members m WHERE m.room_id = @roomId AND m.user_id = @userId", new { roomId, userId }, cancellationToken: ct));
+    }
+
+    public async Task<IReadOnlyList<MemberDto>> ListMembersAsync(long roomId, long afterUserId, int limit, CancellationToken ct)
+    {
+        using var c = db.Open();
+        var rows = await c.QueryAsync<(long UserId, string Username, string DisplayName, string Role, long JoinedAt, long ReadSeq)>(new CommandDefinition(
+            "SELECT m.user_id, u.username, u.display_name, m.role, m.joined_at, m.read_seq FROM members m JOIN users u ON u.id = m.user_id " +
+            "WHERE m.room_id = @roomId AND m.user_id > @afterUserId ORDER BY m.user_id LIMIT @limit",
+            new { roomId, afterUserId, limit }, cancellationToken: ct));
+        return rows.Select(r => new MemberDto(r.UserId, r.Username, r.DisplayName, r.Role, r.JoinedAt, r.ReadSeq)).ToList();
+    }
+
+    public async Task<long?> OldestMemberWithRoleAsync(long roomId, string role, long except, CancellationToken ct)
+    {
+        using var c = db.Open();
+        return await c.QuerySingleOrDefaultAsync<long?>(new CommandDefinition(
+            "SELECT user_id FROM members WHERE room_id = @roomId AND role = @role AND user_id <> @except ORDER BY joined_seq, user_id LIMIT 1",
+            new { roomId, role, except }, cancellationToken: ct));
+    }
+
+    public async Task<IReadOnlyList<long>> RoomIdsOfUserAsync(long userId, CancellationToken ct)
+    {
+        using var c = db.Open();
+        var rows = await c.QueryAsync<long>(new CommandDefinition(
+            "SELECT room_id FROM members WHERE user_id = @userId", new { userId }, cancellationToken: ct));
+        return rows.AsList();
+    }
+
+    public async Task<IReadOnlyList<RoomListRow>> ListRoomsOfUserAsync(long userId, (long ActivityAt, long RoomId)? after, int limit, CancellationToken ct)
+    {
+        using var c = db.Open();
+        using var cmd = c.CreateCommand();
+        // Unread = messages after the watermark written by someone else: derived on read, never a stored counter.
+        cmd.CommandText =
+            $"SELECT {RoomColumns}, {MemberColumns}, " +
+            "(SELECT count(*) FROM events e WHERE e.room_id = r.id AND e.seq > m.read_seq AND e.kind = 'message' AND e.sender_id <> m.user_id) AS unread, " +
+            $"lm.room_id, lm.seq, lm.id, lm.kind, lm.sender_id, lm.client_msg_id, substr(lm.text, 1, 200), lm.reply_to, lm.data, lm.created_at " +
+            "FROM members m JOIN rooms r ON r.id = m.room_id " +
+            "LEFT JOIN events lm ON lm.room_id = r.id AND lm.seq = r.last_msg_seq " +
+            "WHERE m.user_id = @userId AND (@hasCursor = 0 OR r.last_activity_at < @activity OR (r.last_activity_at = @activity AND r.id < @roomId)) " +
+            "ORDER BY r.last_activity_at DESC, r.id DESC LIMIT @limit";
+        cmd.Parameters.AddWithValue("@userId", userId);
+        cmd.Parameters.AddWithValue("@hasCursor", after is null ? 0 : 1);
+        cmd.Parameters.AddWithValue("@activity", after?.ActivityAt ?? 0);
+        cmd.Parameters.AddWithValue("@roomId", after?.RoomId ?? 0);
+        cmd.Parameters.AddWithValue("@limit", limit);
+        var list = new List<RoomListRow>();
+        using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            var room = ReadRoom(reader, 0);
+            var member = new MemberRecord(reader.GetInt64(11), reader.GetInt64(12), reader.GetString(13), reader.GetInt64(14), reader.GetInt64(15), reader.GetInt64(16));
+            long unread = reader.GetInt64(17);
+            EventDto? last = reader.IsDBNull(18) ? null : ReadEvent(reader, 18);
+            list.Add(new RoomListRow(room, member, last, unread));
+        }
+
+        return list;
+    }
+
+    public async Task<IReadOnlyList<RoomRecord>> SearchChannelsAsync(string prefix, (string Name, long RoomId)? after, int limit, CancellationToken ct)
+    {
+        using var c = db.Open();
+        string lower = prefix.ToLowerInvariant();
+        // Range scan on (kind, name_lower): [prefix, prefix + U+FFFF).
+        var rows = await c.QueryAsync<RoomRecord>(new CommandDefinition(
+            $"SELECT {RoomColumns} FROM rooms r WHERE r.kind = 'channel' AND r.name_lower >= @lower AND r.name_lower < @upper " +
+            "AND (@hasCursor = 0 OR r.name_lower > @afterName OR (r.name_lower = @afterName AND r.id > @afterId)) " +
+            "ORDER BY r.name_lower, r.id LIMIT @limit",
+            new { lower, upper = lower + '\uffff', hasCursor = after is null ? 0 : 1, afterName = after?.Name ?? "", afterId = after?.RoomId ?? 0, limit },
+            cancellationToken: ct));
+        return rows.AsList();
+    }
+
+    public async Task<IReadOnlyList<EventDto>> GetEventsAsync(long roomId, long afterSeq, long beforeSeq, int limit, bool newestFirst, CancellationToken ct)
+    {
+        using var c = db.Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = $"SELECT {EventColumns} FROM events WHERE room_id = @room AND seq > @after AND seq < @before ORDER BY seq {(newestFirst ? "DESC" : "ASC")} LIMIT @limit";
+        cmd.Parameters.AddWithValue("@room", roomId);
+        cmd.Parameters.AddWithValue("@after", afterSeq);
+        cmd.Parameters.AddWithValue("@before", beforeSeq);
+        cmd.Parameters.AddWithValue("@limit", limit);
+        var list = new List<EventDto>(Math.Min(limit, 256));
+        using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            list.Add(ReadEvent(reader, 0));
+        }
+
+        if (newestFirst)
+        {
+            list.Reverse();
+        }
+
+        return list;
+    }
+
+    public async Task PingAsync(CancellationToken ct)
+    {
+        using var c = db.Open();
+        await c.ExecuteScalarAsync<long>(new CommandDefinition("SELECT count(*) FROM sqlite_schema", cancellationToken: ct));
+    }
+
+    internal static RoomRecord ReadRoom(SqliteDataReader r, int o) => new(
+        r.GetInt64(o), r.GetString(o + 1), r.IsDBNull(o + 2) ? null : r.GetString(o + 2), r.IsDBNull(o + 3) ? null : r.GetString(o + 3),
+        r.IsDBNull(o + 4) ? null : r.GetString(o + 4), r.GetInt64(o + 5), r.GetInt64(o + 6), r.GetInt64(o + 7), r.GetInt64(o + 8),
+        r.GetInt64(o + 9), r.GetInt64(o + 10));
+
+    /// <summary>Reads the columns of <see cref="EventColumns"/> starting at <paramref name="o"/>.</summary>
+    internal static EventDto ReadEvent(SqliteDataReader r, int o)
+    {
+        var data = EventData.Parse(r.IsDBNull(o + 8) ? null : r.GetString(o + 8));
+        return new EventDto(
+            Id: r.GetInt64(o + 2).ToString(System.Globalization.CultureInfo.InvariantCulture),
+            Room: r.GetInt64(o),
+            Seq: r.GetInt64(o + 1),
+            Kind: r.GetString(o + 3),
+            Sender: r.GetInt64(o + 4),
+            Ts: r.GetInt64(o + 9),
+            Text: r.IsDBNull(o + 6) ? null : r.GetString(o + 6),
+            ReplyTo: r.IsDBNull(o + 7) ? null : r.GetInt64(o + 7),
+            ClientMsgId: r.IsDBNull(o + 5) ? null : r.GetString(o + 5),
+            Users: data?.Users,
+            Role: data?.Role,
+            Name: data?.Name);
+    }
+}

@@ -1,0 +1,159 @@
+using Lime.Protocol;
+using Microsoft.Data.Sqlite;
+
+namespace Lime.Server.Storage.Sqlite;
+
+public sealed partial class SqliteRoomWriter
+{
+    private readonly record struct RoomState(string Kind, long LastSeq, long MemberCount, string? Role);
+
+    /// <summary>The writer's prepared statements, reused for every write on its one connection.</summary>
+    private sealed class Statements : IDisposable
+    {
+        private readonly SqliteCommand _findDuplicate;
+        private readonly SqliteCommand _roomAndMember;
+        private readonly SqliteCommand _insertEvent;
+        private readonly SqliteCommand _advanceRoom;
+        private readonly SqliteCommand _advanceRead;
+        private readonly SqliteCommand _insertMember;
+        private readonly SqliteCommand _deleteMember;
+        private readonly SqliteCommand _updateRole;
+        private readonly SqliteCommand _findDirect;
+        private readonly SqliteCommand _insertRoom;
+        private readonly SqliteCommand _getRoom;
+        private readonly SqliteCommand[] _all;
+
+        public Statements(SqliteConnection c)
+        {
+            _findDuplicate = Command(c, "SELECT seq, id, created_at FROM events WHERE room_id = $room AND sender_id = $sender AND client_msg_id = $cmid", "$room", "$sender", "$cmid");
+            _roomAndMember = Command(c, "SELECT r.kind, r.last_seq, r.member_count, m.role FROM rooms r LEFT JOIN members m ON m.room_id = r.id AND m.user_id = $user WHERE r.id = $room", "$room", "$user");
+            _insertEvent = Command(c,
+                "INSERT INTO events (room_id, seq, id, kind, sender_id, client_msg_id, text, reply_to, data, created_at) " +
+                "VALUES ($room, $seq, $id, $kind, $sender, $cmid, $text, $reply, $data, $at)",
+                "$room", "$seq", "$id", "$kind", "$sender", "$cmid", "$text", "$reply", "$data", "$at");
+            _advanceRoom = Command(c,
+                "UPDATE rooms SET last_seq = $seq, last_msg_seq = CASE WHEN $msg THEN $seq ELSE last_msg_seq END, " +
+                "last_activity_at = $at, member_count = member_count + $delta WHERE id = $room",
+                "$room", "$seq", "$msg", "$at", "$delta");
+            _advanceRead = Command(c, "UPDATE members SET read_seq = $seq WHERE room_id = $room AND user_id = $user AND read_seq < $seq", "$room", "$user", "$seq");
+            _insertMember = Command(c,
+                "INSERT INTO members (room_id, user_id, role, joined_at, joined_seq, read_seq) VALUES ($room, $user, $role, $at, $seq, $seq)",
+                "$room", "$user", "$role", "$at", "$seq");
+            _deleteMember = Command(c, "DELETE FROM members WHERE room_id = $room AND user_id = $user", "$room", "$user");
+            _updateRole = Command(c, "UPDATE members SET role = $role WHERE room_id = $room AND user_id = $user", "$room", "$user", "$role");
+            _findDirect = Command(c, "SELECT id FROM rooms WHERE direct_key = $key", "$key");
+            _insertRoom = Command(c,
+                "INSERT INTO rooms (kind, name, name_lower, topic, direct_key, created_by, created_at, last_seq, last_msg_seq, last_activity_at, member_count) " +
+                "VALUES ($kind, $name, lower($name), $topic, $key, $by, $at, 1, 0, $at, $count) RETURNING id",
+                "$kind", "$name", "$topic", "$key", "$by", "$at", "$count");
+            _getRoom = Command(c, $"SELECT {SqliteRoomStore.RoomColumns} FROM rooms r WHERE r.id = $room", "$room");
+            _all = [_findDuplicate, _roomAndMember, _insertEvent, _advanceRoom, _advanceRead, _insertMember, _deleteMember, _updateRole, _findDirect, _insertRoom, _getRoom];
+        }
+
+        public void Enlist(SqliteTransaction tx)
+        {
+            foreach (var command in _all)
+            {
+                command.Transaction = tx;
+            }
+        }
+
+        public (long Seq, long Id, long CreatedAt)? FindDuplicate(long room, long sender, string clientMsgId)
+        {
+            Bind(_findDuplicate, room, sender, clientMsgId);
+            using var r = _findDuplicate.ExecuteReader();
+            return r.Read() ? (r.GetInt64(0), r.GetInt64(1), r.GetInt64(2)) : null;
+        }
+
+        public RoomState? RoomAndMember(long room, long user)
+        {
+            Bind(_roomAndMember, room, user);
+            using var r = _roomAndMember.ExecuteReader();
+            return r.Read() ? new RoomState(r.GetString(0), r.GetInt64(1), r.GetInt64(2), r.IsDBNull(3) ? null : r.GetString(3)) : null;
+        }
+
+        public void InsertEvent(EventDto e, long id)
+        {
+            Bind(_insertEvent, e.Room, e.Seq, id, e.Kind, e.Sender, e.ClientMsgId, e.Text, e.ReplyTo, EventData.Serialize(e), e.Ts);
+            _insertEvent.ExecuteNonQuery();
+        }
+
+        public void AdvanceRoom(long room, long seq, long at, bool isMessage, long memberDelta)
+        {
+            Bind(_advanceRoom, room, seq, isMessage ? 1 : 0, at, memberDelta);
+            _advanceRoom.ExecuteNonQuery();
+        }
+
+        public void AdvanceReadSeq(long room, long user, long seq)
+        {
+            Bind(_advanceRead, room, user, seq);
+            _advanceRead.ExecuteNonQuery();
+        }
+
+        public void InsertMember(long room, long user, string role, long at, long seq)
+        {
+            Bind(_insertMember, room, user, role, at, seq);
+            _insertMember.ExecuteNonQuery();
+        }
+
+        public void DeleteMember(long room, long user)
+        {
+            Bind(_deleteMember, room, user);
+            _deleteMember.ExecuteNonQuery();
+        }
+
+        public void UpdateRole(long room, long user, string role)
+        {
+            Bind(_updateRole, room, user, role);
+            _updateRole.ExecuteNonQuery();
+        }
+
+        public long? FindDirect(string key)
+        {
+            Bind(_findDirect, key);
+            return _findDirect.ExecuteScalar() is long id ? id : null;
+        }
+
+        public long InsertRoom(CreateRoom c, long at, int memberCount)
+        {
+            Bind(_insertRoom, c.Kind, c.Name, c.Topic, c.DirectKey, c.CreatorId, at, memberCount);
+            return (long)_insertRoom.ExecuteScalar()!;
+        }
+
+        public RoomRecord GetRoom(long room)
+        {
+            Bind(_getRoom, room);
+            using var r = _getRoom.ExecuteReader();
+            r.Read();
+            return SqliteRoomStore.ReadRoom(r, 0);
+        }
+
+        public void Dispose()
+        {
+            foreach (var command in _all)
+            {
+                command.Dispose();
+            }
+        }
+
+        private static SqliteCommand Command(SqliteConnection c, string text, params string[] parameters)
+        {
+            var command = c.CreateCommand();
+            command.CommandText = text;
+            foreach (string name in parameters)
+            {
+                command.Parameters.Add(new SqliteParameter { ParameterName = name });
+            }
+
+            return command;
+        }
+
+        private static void Bind(SqliteCommand command, params object?[] values)
+        {
+            for (int i = 0; i < values.Length; i++)
+            {
+                command.Parameters[i].Value = values[i] ?? DBNull.Value;
+            }
+        }
+    }
+}

@@ -1,0 +1,346 @@
+using System.Globalization;
+using System.Threading.Channels;
+using Lime.Protocol;
+using Lime.Server.Chat;
+using Lime.Server.Diagnostics;
+using Lime.Server.Fanout;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Options;
+
+namespace Lime.Server.Storage.Sqlite;
+
+/// <summary>
+/// The single SQLite writer for rooms, with group commit: writes queue up while the previous commit is being made
+/// durable, then up to <see cref="StorageOptions.MaxBatch"/> of them go into the next transaction. A caller's task
+/// completes only after that transaction has committed (WAL, synchronous=FULL), and the batch's events are then
+/// published to the fanout in seq order. Being the only writer, it assigns seq as last_seq + 1 with no gaps.
+/// </summary>
+public sealed partial class SqliteRoomWriter : IRoomWriter, IHostedService, IDisposable
+{
+    private readonly SqliteDatabase _db;
+    private readonly IFanout _fanout;
+    private readonly Snowflake _ids;
+    private readonly ILogger<SqliteRoomWriter> _log;
+    private readonly int _maxBatch;
+    private readonly Channel<Pending> _queue = Channel.CreateBounded<Pending>(new BoundedChannelOptions(65_536)
+    {
+        SingleReader = true,
+        FullMode = BoundedChannelFullMode.Wait,
+    });
+
+    private SqliteConnection? _connection;
+    private Statements? _sql;
+    private Task? _loop;
+
+    public SqliteRoomWriter(SqliteDatabase db, IFanout fanout, Snowflake ids, IOptions<LimeOptions> options, ILogger<SqliteRoomWriter> log)
+    {
+        _db = db;
+        _fanout = fanout;
+        _ids = ids;
+        _log = log;
+        _maxBatch = options.Value.Storage.MaxBatch;
+    }
+
+    public async Task<RoomWriteResult> WriteAsync(RoomWrite write, CancellationToken ct = default)
+    {
+        var pending = new Pending(write);
+        if (!_queue.Writer.TryWrite(pending))
+        {
+            try
+            {
+                await _queue.Writer.WriteAsync(pending, ct);
+            }
+            catch (ChannelClosedException)
+            {
+                throw new LimeException(ErrorCodes.Unavailable, "The server is shutting down.");
+            }
+        }
+
+        // Not cancellable once queued: the write may commit, and the caller must not be told otherwise.
+        return await pending.Completion.Task;
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _connection = _db.Open();
+        _sql = new Statements(_connection);
+        _loop = Task.Run(RunAsync, CancellationToken.None);
+        return Task.CompletedTask;
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        _queue.Writer.TryComplete();
+        if (_loop is not null)
+        {
+            await _loop.WaitAsync(cancellationToken);
+        }
+    }
+
+    public void Dispose()
+    {
+        _sql?.Dispose();
+        _connection?.Dispose();
+    }
+
+    private async Task RunAsync()
+    {
+        var batch = new List<Pending>(_maxBatch);
+        var reader = _queue.Reader;
+        while (await reader.WaitToReadAsync())
+        {
+            while (batch.Count < _maxBatch && reader.TryRead(out var p))
+            {
+                batch.Add(p);
+            }
+
+            try
+            {
+                Commit(batch);
+            }
+            catch (Exception e)
+            {
+                Log.CommitFailed(_log, e);
+                foreach (var p in batch)
+                {
+                    p.Completion.TrySetException(new LimeException(ErrorCodes.Unavailable, "The message store is unavailable; nothing was stored."));
+                }
+            }
+
+            batch.Clear();
+        }
+    }
+
+    /// <summary>Applies and commits a batch; on an unexpected failure retries each write alone so one cannot sink the rest.</summary>
+    private void Commit(List<Pending> batch)
+    {
+        try
+        {
+            ApplyAndCommit(batch);
+        }
+        catch (Exception e) when (e is not LimeException && batch.Count > 1)
+        {
+            Log.BatchRetriedSingly(_log, batch.Count, e);
+            foreach (var p in batch)
+            {
+                try
+                {
+                    ApplyAndCommit([p]);
+                }
+                catch (Exception single) when (single is not LimeException)
+                {
+                    Log.CommitFailed(_log, single);
+                    p.Completion.TrySetException(new LimeException(ErrorCodes.Internal, "The write failed; nothing was stored."));
+                }
+            }
+        }
+    }
+
+    private void ApplyAndCommit(IReadOnlyList<Pending> batch)
+    {
+        var sql = _sql!;
+        using (var tx = _connection!.BeginTransaction())
+        {
+            sql.Enlist(tx);
+            foreach (var p in batch)
+            {
+                p.Result = null;
+                p.Error = null;
+                try
+                {
+                    // Every Apply* validates before its first write, so a LimeException leaves nothing behind.
+                    p.Result = p.Write switch
+                    {
+                        AppendMessage m => ApplyMessage(sql, m),
+                        CreateRoom c => ApplyCreateRoom(sql, c),
+                        AddMembers a => ApplyAddMembers(sql, a),
+                        RemoveMember r => ApplyRemoveMember(sql, r),
+                        SetRole s => ApplySetRole(sql, s),
+                        _ => throw new InvalidOperationException($"Unknown write {p.Write.GetType().Name}"),
+                    };
+                }
+                catch (LimeException e)
+                {
+                    p.Error = e;
+                }
+            }
+
+            tx.Commit();
+        }
+
+        // Durable from here on. Publish in seq order, then answer the callers.
+        var events = new List<EventDto>();
+        foreach (var p in batch)
+        {
+            if (p.Result is { Events.Count: > 0 } r)
+            {
+                events.AddRange(r.Events);
+            }
+        }
+
+        if (events.Count > 0)
+        {
+            _fanout.Publish(events);
+        }
+
+        foreach (var p in batch)
+        {
+            if (p.Error is not null)
+            {
+                p.Completion.TrySetException(p.Error);
+            }
+            else
+            {
+                p.Completion.TrySetResult(p.Result!);
+            }
+        }
+    }
+
+    private RoomWriteResult ApplyMessage(Statements sql, AppendMessage m)
+    {
+        var dup = sql.FindDuplicate(m.RoomId, m.SenderId, m.ClientMsgId);
+        if (dup is { } d)
+        {
+            return new RoomWriteResult(null, [], new AckDto(Id(d.Id), m.RoomId, d.Seq, d.CreatedAt, m.ClientMsgId, Duplicate: true));
+        }
+
+        var state = sql.RoomAndMember(m.RoomId, m.SenderId) ?? throw LimeException.NotFound("No such room.");
+        if (state.Role is null)
+        {
+            throw LimeException.Forbidden("You are not a member of this room.");
+        }
+
+        if (m.ReplyTo is { } replyTo && (replyTo < 1 || replyTo > state.LastSeq))
+        {
+            throw LimeException.Validation("reply_to must be the seq of an earlier event in this room.");
+        }
+
+        long seq = state.LastSeq + 1;
+        long now = Now();
+        long id = _ids.Next();
+        var e = new EventDto(Id(id), m.RoomId, seq, EventKinds.Message, m.SenderId, now, m.Text, m.ReplyTo, m.ClientMsgId);
+        sql.InsertEvent(e, id);
+        sql.AdvanceRoom(m.RoomId, seq, now, isMessage: true, memberDelta: 0);
+        sql.AdvanceReadSeq(m.RoomId, m.SenderId, seq); // sending implies having read everything before it
+        return new RoomWriteResult(null, [e], new AckDto(e.Id, m.RoomId, seq, now, m.ClientMsgId, Duplicate: false));
+    }
+
+    private RoomWriteResult ApplyCreateRoom(Statements sql, CreateRoom c)
+    {
+        if (c.DirectKey is not null && sql.FindDirect(c.DirectKey) is { } existing)
+        {
+            return new RoomWriteResult(sql.GetRoom(existing), [], null);
+        }
+
+        long now = Now();
+        long[] members = [c.CreatorId, .. c.MemberIds.Where(u => u != c.CreatorId).Distinct()];
+        long roomId = sql.InsertRoom(c, now, members.Length);
+        long id = _ids.Next();
+        var e = new EventDto(Id(id), roomId, 1, EventKinds.RoomCreated, c.CreatorId, now, Users: members, Name: c.Name);
+        sql.InsertEvent(e, id);
+        foreach (long user in members)
+        {
+            string role = c.Kind == RoomKinds.Direct ? Roles.Member : user == c.CreatorId ? Roles.Owner : Roles.Member;
+            sql.InsertMember(roomId, user, role, now, 1);
+        }
+
+        return new RoomWriteResult(sql.GetRoom(roomId), [e], null);
+    }
+
+    private RoomWriteResult ApplyAddMembers(Statements sql, AddMembers a)
+    {
+        var state = sql.RoomAndMember(a.RoomId, a.ActorId) ?? throw LimeException.NotFound("No such room.");
+        long[] toAdd = a.UserIds.Distinct().Where(u => sql.RoomAndMember(a.RoomId, u)?.Role is null).ToArray();
+        if (toAdd.Length == 0)
+        {
+            return new RoomWriteResult(sql.GetRoom(a.RoomId), [], null);
+        }
+
+        if (state.MemberCount + toAdd.Length > a.MaxMembers)
+        {
+            throw LimeException.Validation($"The room would exceed its limit of {a.MaxMembers} members.");
+        }
+
+        long seq = state.LastSeq + 1;
+        long now = Now();
+        long id = _ids.Next();
+        var e = new EventDto(Id(id), a.RoomId, seq, a.EventKind, a.ActorId, now, Users: toAdd);
+        sql.InsertEvent(e, id);
+        foreach (long user in toAdd)
+        {
+            sql.InsertMember(a.RoomId, user, Roles.Member, now, seq);
+        }
+
+        sql.AdvanceRoom(a.RoomId, seq, now, isMessage: false, memberDelta: toAdd.Length);
+        return new RoomWriteResult(sql.GetRoom(a.RoomId), [e], null);
+    }
+
+    private RoomWriteResult ApplyRemoveMember(Statements sql, RemoveMember r)
+    {
+        var state = sql.RoomAndMember(r.RoomId, r.UserId) ?? throw LimeException.NotFound("No such room.");
+        if (state.Role is null)
+        {
+            throw LimeException.NotFound("That user is not a member of this room.");
+        }
+
+        if (r.PromoteToOwner is { } heir && sql.RoomAndMember(r.RoomId, heir)?.Role is null)
+        {
+            throw LimeException.Conflict("The member chosen as the new owner has left; try again.");
+        }
+
+        long now = Now();
+        long seq = state.LastSeq + 1;
+        long id = _ids.Next();
+        var left = new EventDto(Id(id), r.RoomId, seq, r.EventKind, r.ActorId, now, Users: [r.UserId]);
+        sql.InsertEvent(left, id);
+        sql.DeleteMember(r.RoomId, r.UserId);
+        var events = new List<EventDto> { left };
+        if (r.PromoteToOwner is { } newOwner)
+        {
+            seq++;
+            long id2 = _ids.Next();
+            var promoted = new EventDto(Id(id2), r.RoomId, seq, EventKinds.RoleChanged, r.ActorId, now, Users: [newOwner], Role: Roles.Owner);
+            sql.InsertEvent(promoted, id2);
+            sql.UpdateRole(r.RoomId, newOwner, Roles.Owner);
+            events.Add(promoted);
+        }
+
+        sql.AdvanceRoom(r.RoomId, seq, now, isMessage: false, memberDelta: -1);
+        return new RoomWriteResult(sql.GetRoom(r.RoomId), events, null);
+    }
+
+    private RoomWriteResult ApplySetRole(Statements sql, SetRole s)
+    {
+        var state = sql.RoomAndMember(s.RoomId, s.UserId) ?? throw LimeException.NotFound("No such room.");
+        if (state.Role is null)
+        {
+            throw LimeException.NotFound("That user is not a member of this room.");
+        }
+
+        if (state.Role == s.Role)
+        {
+            return new RoomWriteResult(sql.GetRoom(s.RoomId), [], null);
+        }
+
+        long now = Now();
+        long seq = state.LastSeq + 1;
+        long id = _ids.Next();
+        var e = new EventDto(Id(id), s.RoomId, seq, EventKinds.RoleChanged, s.ActorId, now, Users: [s.UserId], Role: s.Role);
+        sql.InsertEvent(e, id);
+        sql.UpdateRole(s.RoomId, s.UserId, s.Role);
+        sql.AdvanceRoom(s.RoomId, seq, now, isMessage: false, memberDelta: 0);
+        return new RoomWriteResult(sql.GetRoom(s.RoomId), [e], null);
+    }
+
+    private static long Now() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+
+    private static string Id(long id) => id.ToString(CultureInfo.InvariantCulture);
+
+    private sealed class Pending(RoomWrite write)
+    {
+        public RoomWrite Write { get; } = write;
+        public TaskCompletionSource<RoomWriteResult> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public RoomWriteResult? Result { get; set; }
+        public LimeException? Error { get; set; }
+    }
+}
