@@ -25,6 +25,12 @@ public static class LimeServices
         services.AddOptions<LimeOptions>().BindConfiguration(LimeOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         var options = builder.Configuration.GetSection(LimeOptions.Section).Get<LimeOptions>() ?? new LimeOptions();
 
+        // Loopback only unless told otherwise (--urls, ASPNETCORE_URLS or the Urls key).
+        if (string.IsNullOrEmpty(builder.Configuration["urls"]))
+        {
+            builder.WebHost.UseUrls("http://127.0.0.1:5080");
+        }
+
         // Request-start log lines carry the query string, where browsers put access_token: keep them off.
         builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
 
@@ -119,7 +125,7 @@ public static class LimeServices
                 // Browsers cannot set headers on a WebSocket upgrade: accept ?access_token= on /ws only.
                 OnMessageReceived = context =>
                 {
-                    if (context.Request.Path == "/ws" && context.Request.Query.TryGetValue("access_token", out var token))
+                    if (context.Request.Path == "/ws" && context.Request.Query.TryGetValue("access_token", out var token) && token.Count == 1)
                     {
                         context.Token = token;
                     }

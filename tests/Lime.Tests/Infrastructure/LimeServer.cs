@@ -34,10 +34,14 @@ public sealed class LimeServer : WebApplicationFactory<Program>
 
     public string DataDirectory { get; }
 
+    /// <summary>Extra host configuration (e.g. a capturing logger), applied after the settings.</summary>
+    public Action<IWebHostBuilder>? ConfigureHost { get; init; }
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Test");
         builder.ConfigureAppConfiguration((_, config) => config.AddInMemoryCollection(_settings));
+        ConfigureHost?.Invoke(builder);
     }
 
     /// <summary>A REST client for a new user (registered with a unique name).</summary>

@@ -1,0 +1,114 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Lime.Tests.Infrastructure;
+
+/// <summary>
+/// LIME as a child process (the real executable, real Kestrel on a loopback port), for tests that kill it.
+/// Only the process it started is ever stopped, by that process object.
+/// </summary>
+public sealed class ServerProcess : IAsyncDisposable
+{
+    private readonly Dictionary<string, string> _environment;
+    private Process? _process;
+
+    public ServerProcess(string dataDirectory, IDictionary<string, string>? settings = null)
+    {
+        Port = FreePort();
+        DataDirectory = dataDirectory;
+        _environment = new Dictionary<string, string>
+        {
+            ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{Port}",
+            ["Lime__Storage__DataDirectory"] = dataDirectory,
+            ["Lime__Auth__PasswordIterations"] = "1000",
+            ["Lime__Limits__SendsPerSecond"] = "1000000",
+            ["Lime__Limits__SendBurst"] = "1000000",
+            ["Logging__LogLevel__Default"] = "Warning",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            _environment[key] = value;
+        }
+    }
+
+    public int Port { get; }
+
+    /// <summary>What the process printed (for failure messages).</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<string> Output { get; } = new();
+    public string DataDirectory { get; }
+    public Uri BaseAddress => new($"http://127.0.0.1:{Port}/");
+
+    public async Task StartAsync()
+    {
+        string dll = Path.Combine(AppContext.BaseDirectory, "Lime.Server.dll");
+        var info = new ProcessStartInfo("dotnet", [dll])
+        {
+            WorkingDirectory = AppContext.BaseDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var (key, value) in _environment)
+        {
+            info.Environment[key] = value;
+        }
+
+        _process = Process.Start(info) ?? throw new InvalidOperationException("Could not start the server.");
+        _process.OutputDataReceived += (_, e) => Output.Enqueue(e.Data ?? "");
+        _process.ErrorDataReceived += (_, e) => Output.Enqueue(e.Data ?? "");
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+
+        using var http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(2) };
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"The server exited with {_process.ExitCode} during start-up:\n{string.Join('\n', Output)}");
+            }
+
+            try
+            {
+                if ((await http.GetAsync("readyz")).IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+            catch (TaskCanceledException)
+            {
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new TimeoutException($"The server did not become ready within 30 s:\n{string.Join('\n', Output)}");
+    }
+
+    /// <summary>kill -9: no shutdown hooks, no flush.</summary>
+    public async Task KillAsync()
+    {
+        if (_process is { HasExited: false } p)
+        {
+            p.Kill(entireProcessTree: false); // SIGKILL on Unix
+            await p.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await KillAsync();
+        _process?.Dispose();
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

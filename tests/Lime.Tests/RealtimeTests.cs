@@ -1,0 +1,154 @@
+using System.Net.WebSockets;
+using System.Text;
+using Lime.Client;
+using Lime.Protocol;
+using Lime.Server.Realtime;
+using Lime.Tests.Infrastructure;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Lime.Tests;
+
+public sealed class RealtimeTests
+{
+    [Fact]
+    public async Task Hello_announces_the_session_and_the_limits()
+    {
+        await using var server = new LimeServer();
+        var alice = await server.NewUserAsync();
+        await using var socket = await alice.ConnectAsync();
+        Assert.Equal((alice.Id, alice.Tokens.DeviceId), (socket.Hello.UserId, socket.Hello.DeviceId));
+        Assert.Equal((102_400, 15_000, 45_000), (socket.Hello.MaxTextBytes, socket.Hello.HeartbeatIntervalMs, socket.Hello.IdleTimeoutMs));
+        var pong = await socket.PingAsync().Within();
+        Assert.True(pong.Ts > 0);
+    }
+
+    [Fact]
+    public async Task A_silent_connection_is_closed_after_the_idle_timeout_and_heartbeats_keep_one_open()
+    {
+        await using var server = new LimeServer(new Dictionary<string, string?> { ["Lime:Realtime:IdleTimeoutSeconds"] = "2" });
+        var alice = await server.NewUserAsync();
+        await using var silent = await server.ConnectAsync(alice.Tokens.AccessToken, heartbeat: TimeSpan.Zero);
+        await using var beating = await server.ConnectAsync(alice.Tokens.AccessToken, heartbeat: TimeSpan.FromMilliseconds(500));
+
+        await silent.Completion.Within(TimeSpan.FromSeconds(15));
+        Assert.Equal(CloseCodes.IdleTimeout, silent.CloseCode);
+
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        Assert.False(beating.Completion.IsCompleted);
+        Assert.True((await beating.PingAsync().Within()).Ts > 0);
+    }
+
+    [Fact]
+    public async Task A_client_that_stops_reading_is_disconnected_while_others_keep_receiving()
+    {
+        await using var server = new LimeServer(new Dictionary<string, string?>
+        {
+            ["Lime:Realtime:SendQueueFrames"] = "16",
+            ["Lime:Limits:MaxTextBytes"] = "200000",
+        });
+        server.UseKestrel(0);
+        server.StartServer();
+        string address = server.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var http = new HttpClient { BaseAddress = new Uri(address + "/") };
+
+        var alice = new LimeHttpClient(http);
+        var aliceTokens = await alice.RegisterAsync(new RegisterRequest("alice", "correct horse battery"));
+        var bob = new LimeHttpClient(new HttpClient { BaseAddress = http.BaseAddress });
+        var bobTokens = await bob.RegisterAsync(new RegisterRequest("bob", "correct horse battery"));
+        var room = await alice.CreateDirectAsync(bobTokens.User.Id);
+
+        // Bob's slow device: a raw socket that never reads.
+        using var slow = new ClientWebSocket();
+        slow.Options.SetRequestHeader("Authorization", "Bearer " + bobTokens.AccessToken);
+        await slow.ConnectAsync(bob.WebSocketUri(), CancellationToken.None);
+        await using var fast = await LimeSocket.ConnectAsync(bob.WebSocketUri(), bobTokens.AccessToken);
+        var registry = server.Services.GetRequiredService<ConnectionRegistry>();
+        Assert.Equal(2, registry.Count);
+
+        string big = new('x', 150_000);
+        const int count = 300; // ~45 MB: far more than the kernel's socket buffers hold
+        var receiving = Wait.ForEventsAsync(fast.Events, count, e => e.Kind == EventKinds.Message, TimeSpan.FromMinutes(2));
+        for (int i = 0; i < count; i++)
+        {
+            await alice.SendAsync(room.Id, new SendMessageRequest($"m{i}", big));
+        }
+
+        Assert.Equal(count, (await receiving).Count);
+
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (registry.Count > 1 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+        }
+
+        Assert.Equal(1, registry.Count);
+
+        // Reading now, the slow client finds its connection ended: with the 4008 close frame, or cut off if the
+        // close frame could not get through a full buffer.
+        var buffer = new byte[1 << 20];
+        try
+        {
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            while (true)
+            {
+                var result = await slow.ReceiveAsync(buffer, cts.Token);
+                if (result.MessageType == WebSocketMessageType.Close)
+                {
+                    Assert.Equal(CloseCodes.SlowConsumer, (int)result.CloseStatus!.Value);
+                    break;
+                }
+            }
+        }
+        catch (WebSocketException)
+        {
+            Assert.NotEqual(WebSocketState.Open, slow.State);
+        }
+    }
+
+    [Fact]
+    public async Task An_access_token_in_the_query_string_never_reaches_the_logs()
+    {
+        var logs = new CapturingLoggerProvider();
+        await using var server = new LimeServer(new Dictionary<string, string?> { ["Logging:LogLevel:Default"] = "Trace", ["Logging:LogLevel:Microsoft.AspNetCore.Hosting.Diagnostics"] = "Trace" })
+        {
+            ConfigureHost = b => b.ConfigureLogging(l => l.AddProvider(logs).SetMinimumLevel(LogLevel.Trace)),
+        };
+        var alice = await server.NewUserAsync();
+        await using (var socket = await server.ConnectAsync(alice.Tokens.AccessToken, tokenInQuery: true))
+        {
+            await socket.PingAsync().Within();
+            await socket.SendMessageAsync(999_999, "x", "secret body").ContinueWith(_ => { }, TaskScheduler.Default);
+        }
+
+        // A bad token in the query string too (rejected upgrade).
+        await Assert.ThrowsAnyAsync<Exception>(() => server.ConnectAsync(alice.Tokens.AccessToken + "tampered", tokenInQuery: true));
+
+        Assert.NotEmpty(logs.Lines);
+        string signature = alice.Tokens.AccessToken.Split('.')[2];
+        Assert.DoesNotContain(logs.Lines, line => line.Contains(signature, StringComparison.Ordinal));
+        Assert.DoesNotContain(logs.Lines, line => line.Contains(alice.Tokens.RefreshToken, StringComparison.Ordinal));
+        Assert.DoesNotContain(logs.Lines, line => line.Contains("secret body", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Health_readiness_and_the_OpenAPI_document_are_served()
+    {
+        await using var server = new LimeServer();
+        var http = server.CreateClient();
+        Assert.Contains("ok", await http.GetStringAsync("/healthz"), StringComparison.Ordinal);
+        Assert.Contains("ready", await http.GetStringAsync("/readyz"), StringComparison.Ordinal);
+        string openapi = await http.GetStringAsync("/openapi/v1.json");
+        foreach (string path in new[] { "/api/auth/register", "/api/rooms/{id}/messages", "/api/rooms/{id}/events", "/api/channels" })
+        {
+            Assert.Contains(path, openapi, StringComparison.Ordinal);
+        }
+
+        var docs = await http.GetAsync("/docs/");
+        Assert.True(docs.IsSuccessStatusCode, $"/docs/ answered {docs.StatusCode}");
+        Assert.Contains("<", Encoding.UTF8.GetString(await docs.Content.ReadAsByteArrayAsync()), StringComparison.Ordinal);
+    }
+}
