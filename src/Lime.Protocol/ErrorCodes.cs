@@ -26,7 +26,8 @@ public static class CloseCodes
     /// <summary>No frame (not even a ping) arrived within the idle timeout.</summary>
     public const int IdleTimeout = 4000;
 
-    /// <summary>The access token expired or the device was logged out; get a new token before reconnecting.</summary>
+    /// <summary>The device was logged out; log in again before reconnecting. (An open socket outlives its access
+    /// token; the token is checked at the upgrade only.)</summary>
     public const int SessionRevoked = 4001;
 
     /// <summary>The client did not read fast enough and its send queue filled: reconnect and resync from history.</summary>

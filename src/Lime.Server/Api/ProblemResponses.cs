@@ -31,6 +31,26 @@ public sealed class ProblemResponses(IProblemDetailsService problems, ILogger<Pr
         return true;
     }
 
+    /// <summary>Gives problems produced by the framework (404 route, 405, 413 body too large, 415) a stable code too.</summary>
+    public static void AddCode(ProblemDetailsContext context)
+    {
+        var extensions = context.ProblemDetails.Extensions;
+        if (!extensions.ContainsKey("code"))
+        {
+            extensions["code"] = context.ProblemDetails.Status switch
+            {
+                StatusCodes.Status401Unauthorized => ErrorCodes.Unauthenticated,
+                StatusCodes.Status403Forbidden => ErrorCodes.Forbidden,
+                StatusCodes.Status404NotFound => ErrorCodes.NotFound,
+                StatusCodes.Status409Conflict => ErrorCodes.Conflict,
+                StatusCodes.Status413PayloadTooLarge => ErrorCodes.MessageTooLarge,
+                StatusCodes.Status429TooManyRequests => ErrorCodes.RateLimited,
+                >= 500 => ErrorCodes.Internal,
+                _ => ErrorCodes.Validation,
+            };
+        }
+    }
+
     public static ValueTask WriteAsync(IProblemDetailsService problems, HttpContext context, int status, string code, string detail, TimeSpan? retryAfter = null)
     {
         context.Response.StatusCode = status;

@@ -77,6 +77,11 @@ public sealed class ChatService : IDisposable
     /// <summary>Gets or creates the one direct room of two users.</summary>
     public async Task<(RoomDto Room, bool Created)> CreateDirectAsync(long userId, long peerId, CancellationToken ct = default)
     {
+        if (peerId <= 0)
+        {
+            throw LimeException.Validation("user_id is required.");
+        }
+
         if (peerId == userId)
         {
             throw LimeException.Validation("A direct room needs another user.");
@@ -342,8 +347,9 @@ public sealed class ChatService : IDisposable
         }
         else
         {
-            // The window (after, before) holds nothing: say whether anything lies on either side of it.
-            long low = around is null ? after ?? 0 : 0;
+            // The window holds nothing: say whether anything lies on either side of it. (An empty page around a
+            // seq means the seq is past the end.)
+            long low = around is null ? after ?? 0 : long.MaxValue;
             long high = around is null ? before ?? long.MaxValue : long.MaxValue;
             moreBefore = low >= 1 && room.LastSeq >= 1;
             moreAfter = high <= room.LastSeq;

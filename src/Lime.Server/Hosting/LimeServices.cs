@@ -8,9 +8,9 @@ using Lime.Server.Realtime;
 using Lime.Server.Storage;
 using Lime.Server.Storage.Sqlite;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
-using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Identity;
-using Microsoft.AspNetCore.WebSockets;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
 
@@ -23,6 +23,7 @@ public static class LimeServices
     {
         var services = builder.Services;
         services.AddOptions<LimeOptions>().BindConfiguration(LimeOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        // Only the backend choice is read eagerly (it decides which services exist).
         var options = builder.Configuration.GetSection(LimeOptions.Section).Get<LimeOptions>() ?? new LimeOptions();
 
         // Loopback only unless told otherwise (--urls, ASPNETCORE_URLS or the Urls key).
@@ -47,28 +48,31 @@ public static class LimeServices
         services.AddSingleton<TokenService>();
         services.AddSingleton<DeviceSessions>();
         services.AddSingleton<IPasswordHasher<UserRecord>, PasswordHasher<UserRecord>>();
-        services.Configure<PasswordHasherOptions>(o => o.IterationCount = options.Auth.PasswordIterations);
 
         services.AddLimeAuthentication();
-        services.AddWebSockets(o =>
+        // Options that depend on LimeOptions are configured lazily: a test host's configuration is only complete at Build().
+        services.AddOptions<WebSocketOptions>().Configure<IOptions<LimeOptions>>((o, lime) =>
         {
             o.KeepAliveInterval = TimeSpan.Zero; // heartbeats are application pings, which browsers can send
-            foreach (string origin in options.Realtime.AllowedOrigins)
+            foreach (string origin in lime.Value.Realtime.AllowedOrigins)
             {
                 o.AllowedOrigins.Add(origin);
             }
         });
+        services.AddOptions<PasswordHasherOptions>().Configure<IOptions<LimeOptions>>((o, lime) => o.IterationCount = lime.Value.Auth.PasswordIterations);
+        services.AddOptions<KestrelServerOptions>().Configure<IOptions<LimeOptions>>((o, lime) =>
+            o.Limits.MaxRequestBodySize = Math.Max(1024 * 1024, lime.Value.Limits.MaxTextBytes * 7L));
 
         services.ConfigureHttpJsonOptions(o =>
         {
             o.SerializerOptions.TypeInfoResolverChain.Insert(0, LimeJsonContext.Default);
             o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+            o.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull;
+            o.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict;
         });
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
-        services.AddProblemDetails();
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = ProblemResponses.AddCode);
         services.AddExceptionHandler<ProblemResponses>();
-        services.Configure<FormOptions>(o => o.MultipartBodyLengthLimit = 1024 * 1024);
-        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = Math.Max(1024 * 1024, options.Limits.MaxTextBytes * 7L));
         services.AddOpenApi();
         return builder;
     }

@@ -42,6 +42,12 @@ public sealed class ClientConnection
     /// <summary>Rooms this connection is subscribed to; guarded by the registry's lock.</summary>
     internal HashSet<long> Rooms { get; } = [];
 
+    /// <summary>Rooms left while the initial room list was being read; guarded by the registry's lock.</summary>
+    internal HashSet<long> LeftBeforeSubscribed { get; } = [];
+
+    /// <summary>Whether the initial subscription is done; guarded by the registry's lock.</summary>
+    internal bool Subscribed { get; set; }
+
     public long LastReceivedTicks => Volatile.Read(ref _lastReceived);
 
     public int? CloseCode => _closing == 0 ? null : _closeCode;

@@ -38,14 +38,24 @@ public sealed class ConnectionRegistry
         }
     }
 
-    public void Subscribe(ClientConnection connection, IEnumerable<long> roomIds)
+    /// <summary>
+    /// Subscribes a new connection to the rooms read from the store after <see cref="Add"/>. A room the user left
+    /// between that read and now (its leave event was delivered meanwhile) is skipped.
+    /// </summary>
+    public void SubscribeInitial(ClientConnection connection, IEnumerable<long> roomIds)
     {
         lock (_lock)
         {
             foreach (long room in roomIds)
             {
-                SubscribeLocked(connection, room);
+                if (!connection.LeftBeforeSubscribed.Contains(room))
+                {
+                    SubscribeLocked(connection, room);
+                }
             }
+
+            connection.LeftBeforeSubscribed.Clear();
+            connection.Subscribed = true;
         }
     }
 
@@ -136,6 +146,7 @@ public sealed class ConnectionRegistry
 
     private void SubscribeLocked(ClientConnection c, long room)
     {
+        c.LeftBeforeSubscribed.Remove(room);
         if (!c.Rooms.Add(room))
         {
             return;
@@ -151,6 +162,11 @@ public sealed class ConnectionRegistry
 
     private void UnsubscribeLocked(ClientConnection c, long room, bool keepInConnection)
     {
+        if (!c.Subscribed)
+        {
+            c.LeftBeforeSubscribed.Add(room);
+        }
+
         if (!keepInConnection && !c.Rooms.Remove(room))
         {
             return;

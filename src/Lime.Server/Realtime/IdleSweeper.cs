@@ -3,11 +3,22 @@ using Microsoft.Extensions.Options;
 
 namespace Lime.Server.Realtime;
 
-/// <summary>Closes connections that sent nothing (not even a ping) within the idle timeout. One timer for all.</summary>
-public sealed class IdleSweeper(ConnectionRegistry registry, IOptions<LimeOptions> options) : BackgroundService
+/// <summary>
+/// Closes connections that sent nothing (not even a ping) within the idle timeout, one timer for all; and when the
+/// node stops, tells every client to reconnect elsewhere (4010) before the server goes away.
+/// </summary>
+public sealed class IdleSweeper(ConnectionRegistry registry, IOptions<LimeOptions> options, IHostApplicationLifetime lifetime) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        lifetime.ApplicationStopping.Register(() =>
+        {
+            foreach (var connection in registry.All())
+            {
+                connection.Close(CloseCodes.GoingAway, "going_away: reconnect", TimeSpan.FromSeconds(2));
+            }
+        });
+
         long idleMs = options.Value.Realtime.IdleTimeoutSeconds * 1000L;
         using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(Math.Clamp(idleMs / 4, 250, 5000)));
         try

@@ -27,16 +27,18 @@ public sealed class SocketSession(
     public async Task RunAsync(WebSocket socket, long userId, long deviceId, CancellationToken aborted)
     {
         var connection = new ClientConnection(socket, userId, deviceId, _options.SendQueueFrames);
+        connection.Enqueue(Serialize(new HelloFrame(
+            userId, deviceId, connection.Id, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+            _options.HeartbeatIntervalSeconds * 1000, _options.IdleTimeoutSeconds * 1000, _limits.MaxTextBytes, _options.MaxFrameBytes),
+            LimeJsonContext.Default.HelloFrame));
+
+        // Registered before the room list is read, so membership events committed meanwhile are not missed.
         registry.Add(connection);
         Task writer = connection.RunWriterAsync();
         var inFlight = new SemaphoreSlim(_options.MaxInFlightPerConnection);
         try
         {
-            registry.Subscribe(connection, await chat.RoomIdsOfUserAsync(userId, aborted));
-            connection.Enqueue(Serialize(new HelloFrame(
-                userId, deviceId, connection.Id, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
-                _options.HeartbeatIntervalSeconds * 1000, _options.IdleTimeoutSeconds * 1000, _limits.MaxTextBytes, _options.MaxFrameBytes),
-                LimeJsonContext.Default.HelloFrame));
+            registry.SubscribeInitial(connection, await chat.RoomIdsOfUserAsync(userId, aborted));
             Log.SocketOpened(log, connection.Id, userId, deviceId);
             await ReceiveLoopAsync(socket, connection, inFlight, aborted);
         }

@@ -44,8 +44,8 @@ public sealed partial class SqliteRoomWriter
             _findDirect = Command(c, "SELECT id FROM rooms WHERE direct_key = $key", "$key");
             _insertRoom = Command(c,
                 "INSERT INTO rooms (kind, name, name_lower, topic, direct_key, created_by, created_at, last_seq, last_msg_seq, last_activity_at, member_count) " +
-                "VALUES ($kind, $name, lower($name), $topic, $key, $by, $at, 1, 0, $at, $count) RETURNING id",
-                "$kind", "$name", "$topic", "$key", "$by", "$at", "$count");
+                "VALUES ($kind, $name, $lower, $topic, $key, $by, $at, 1, 0, $at, $count) RETURNING id",
+                "$kind", "$name", "$lower", "$topic", "$key", "$by", "$at", "$count");
             _getRoom = Command(c, $"SELECT {SqliteRoomStore.RoomColumns} FROM rooms r WHERE r.id = $room", "$room");
             _all = [_findDuplicate, _roomAndMember, _insertEvent, _advanceRoom, _advanceRead, _insertMember, _deleteMember, _updateRole, _findDirect, _insertRoom, _getRoom];
         }
@@ -116,7 +116,8 @@ public sealed partial class SqliteRoomWriter
 
         public long InsertRoom(CreateRoom c, long at, int memberCount)
         {
-            Bind(_insertRoom, c.Kind, c.Name, c.Topic, c.DirectKey, c.CreatorId, at, memberCount);
+            // Lower-cased here, not by SQLite's ASCII-only lower(), to match the search key's case folding.
+            Bind(_insertRoom, c.Kind, c.Name, c.Name?.ToLowerInvariant(), c.Topic, c.DirectKey, c.CreatorId, at, memberCount);
             return (long)_insertRoom.ExecuteScalar()!;
         }
 

@@ -1,0 +1,56 @@
+using Lime.Protocol;
+using Lime.Tests.Infrastructure;
+
+namespace Lime.Tests;
+
+public sealed class CapacityTests : IAsyncLifetime
+{
+    private readonly LimeServer _server = new();
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync() => await _server.DisposeAsync();
+
+    [Fact]
+    public async Task An_open_channel_holds_ten_thousand_members_and_a_message_reaches_the_connected_ones()
+    {
+        const int members = 10_000;
+        var owner = await _server.NewUserAsync("own");
+        var channel = await owner.Http.CreateRoomAsync(new CreateRoomRequest(RoomKinds.Channel, "Town square " + Guid.NewGuid().ToString("N")[..6]));
+
+        using var gate = new SemaphoreSlim(16);
+        var joined = await Task.WhenAll(Enumerable.Range(0, members - 1).Select(async _ =>
+        {
+            await gate.WaitAsync();
+            try
+            {
+                var user = await _server.NewUserAsync("m");
+                await user.Http.JoinAsync(channel.Id);
+                return user;
+            }
+            finally
+            {
+                gate.Release();
+            }
+        })).Within(TimeSpan.FromMinutes(5));
+
+        var room = await owner.Http.GetRoomAsync(channel.Id);
+        Assert.Equal(members, room.MemberCount);
+        Assert.Equal(members, room.LastSeq); // room_created + one members_joined per joiner, gap-free
+
+        var listeners = await Task.WhenAll(joined.Take(50).Select(u => u.ConnectAsync()));
+        try
+        {
+            var ack = await owner.Http.SendAsync(channel.Id, new SendMessageRequest("hello-all", "공지: hello everyone"));
+            foreach (var socket in listeners)
+            {
+                var e = (await Wait.ForEventsAsync(socket.Events, 1, e => e.Kind == EventKinds.Message)).Single();
+                Assert.Equal(ack.Seq, e.Seq);
+            }
+        }
+        finally
+        {
+            await Task.WhenAll(listeners.Select(s => s.DisposeAsync().AsTask()));
+        }
+    }
+}
