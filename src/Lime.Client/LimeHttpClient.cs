@@ -144,6 +144,38 @@ public sealed class LimeHttpClient
     public Task<HistoryPage> GetAroundAsync(long roomId, long seq, int? limit = null, CancellationToken ct = default) =>
         SendAsync(HttpMethod.Get, Query(Path($"api/rooms/{roomId}/events/around/{seq}"), ("limit", Str(limit))), null, Json.HistoryPage, ct);
 
+    /// <summary>POST api/sync: catch-up in one round trip (see <see cref="LimeSocket.SyncAsync"/>).</summary>
+    public Task<SyncResponse> SyncAsync(SyncCursor[]? cursors, int? limitPerRoom = null, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Post, "api/sync", Body(new SyncRequest(cursors, limitPerRoom), Json.SyncRequest), Json.SyncResponse, ct);
+
+    /// <summary>POST api/rooms/{roomId}/read with <c>{seq}</c>: moves the read watermark forward; returns the read state.</summary>
+    public Task<ReadStateDto> MarkReadAsync(long roomId, long seq, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Post, Path($"api/rooms/{roomId}/read"), Body(new MarkReadRequest(seq), Json.MarkReadRequest), Json.ReadStateDto, ct);
+
+    /// <summary>GET api/rooms/{roomId}/events/{seq}/readers: who read up to a message (small rooms).</summary>
+    public Task<ReadersResponse> GetReadersAsync(long roomId, long seq, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Get, Path($"api/rooms/{roomId}/events/{seq}/readers"), null, Json.ReadersResponse, ct);
+
+    /// <summary>GET api/me/unread: the total unread badge.</summary>
+    public Task<BadgeResponse> GetBadgeAsync(CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Get, "api/me/unread", null, Json.BadgeResponse, ct);
+
+    /// <summary>GET api/contacts: the contact list with presence.</summary>
+    public Task<ContactDto[]> ListContactsAsync(CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Get, "api/contacts", null, Json.ContactDtoArray, ct);
+
+    /// <summary>POST api/contacts with <c>{user_id}</c>.</summary>
+    public Task AddContactAsync(long userId, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Post, "api/contacts", Body(new AddContactRequest(userId), Json.AddContactRequest), ct);
+
+    /// <summary>DELETE api/contacts/{userId}.</summary>
+    public Task RemoveContactAsync(long userId, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Delete, Path($"api/contacts/{userId}"), null, ct);
+
+    /// <summary>PUT api/me/privacy with <c>{hide_last_seen}</c>.</summary>
+    public Task SetPrivacyAsync(bool hideLastSeen, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Put, "api/me/privacy", Body(new PrivacyRequest(hideLastSeen), Json.PrivacyRequest), ct);
+
     /// <summary>
     /// The URI of the real-time endpoint <c>ws</c> under the base address, with the scheme mapped http→ws and
     /// https→wss. With <paramref name="tokenInQuery"/> and a non-null <see cref="AccessToken"/>, appends

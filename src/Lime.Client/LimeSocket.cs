@@ -21,6 +21,7 @@ public sealed class LimeSocket : IAsyncDisposable
     private const int InitialBufferSize = 16 * 1024;
     private const int MaxRetainedBufferSize = 256 * 1024;
     private const int ErrorQueueCapacity = 1024;
+    private const int SignalQueueCapacity = 16 * 1024;
     private static readonly TimeSpan CloseReplyTimeout = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan DisposeCloseTimeout = TimeSpan.FromSeconds(2);
     private static readonly LimeJsonContext Json = LimeJsonContext.Default;
@@ -31,6 +32,7 @@ public sealed class LimeSocket : IAsyncDisposable
     private readonly ConcurrentDictionary<string, TaskCompletionSource<object>> _pending = new(StringComparer.Ordinal);
     private readonly Channel<EventDto> _events;
     private readonly Channel<ErrorFrame> _errors;
+    private readonly Channel<object> _signals;
     private readonly TaskCompletionSource<HelloFrame> _hello = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _lifetime = new();
@@ -56,6 +58,11 @@ public sealed class LimeSocket : IAsyncDisposable
             SingleWriter = true,
             FullMode = BoundedChannelFullMode.DropOldest,
         });
+        _signals = Channel.CreateBounded<object>(new BoundedChannelOptions(SignalQueueCapacity)
+        {
+            SingleWriter = true,
+            FullMode = BoundedChannelFullMode.DropOldest,
+        });
     }
 
     /// <summary>The server's hello frame; always set once <see cref="ConnectAsync"/> has returned.</summary>
@@ -72,6 +79,12 @@ public sealed class LimeSocket : IAsyncDisposable
     /// abandoned). Bounded: keeps the newest 1024. Completes when the connection ends.
     /// </summary>
     public ChannelReader<ErrorFrame> Errors => _errors.Reader;
+
+    /// <summary>
+    /// Ephemeral frames: <see cref="ReadFrame"/> (a read watermark moved), <see cref="TypingFrame"/> and
+    /// <see cref="PresenceFrame"/>. Bounded: keeps the newest 16,384. Completes when the connection ends.
+    /// </summary>
+    public ChannelReader<object> Signals => _signals.Reader;
 
     /// <summary>
     /// Completes when the connection has ended and every pending request has failed. It completes successfully
@@ -164,6 +177,24 @@ public sealed class LimeSocket : IAsyncDisposable
         RequestAsync<HistoryFrame>(
             new ClientFrame { Type = ClientFrameTypes.History, Room = room, Before = before, After = after, Around = around, Limit = limit },
             ct);
+
+    /// <summary>
+    /// Catch-up in one round trip (<c>type</c> "sync"): for every room of the user, the events after the given cursor
+    /// (or a snapshot for rooms not listed or too far behind), read state, and the rooms the user left.
+    /// </summary>
+    public async Task<SyncResponse> SyncAsync(SyncCursor[]? cursors, int? limitPerRoom = null, CancellationToken ct = default)
+    {
+        var reply = await RequestAsync<SyncFrame>(new ClientFrame { Type = ClientFrameTypes.Sync, Cursors = cursors, LimitPerRoom = limitPerRoom }, ct);
+        return reply.Sync;
+    }
+
+    /// <summary>Moves this user's read watermark in a room forward (<c>type</c> "read"); returns the watermark now in force.</summary>
+    public Task<ReadFrame> MarkReadAsync(long room, long seq, CancellationToken ct = default) =>
+        RequestAsync<ReadFrame>(new ClientFrame { Type = ClientFrameTypes.Read, Room = room, Seq = seq }, ct);
+
+    /// <summary>Says the user is typing in a room (<c>type</c> "typing"); no reply. The server throttles and may drop it.</summary>
+    public Task TypingAsync(long room, CancellationToken ct = default) =>
+        SendBytesAsync(JsonSerializer.SerializeToUtf8Bytes(new ClientFrame { Type = ClientFrameTypes.Typing, Room = room }, Json.ClientFrame), ct);
 
     /// <summary>Sends a ping with an id and returns the pong echoing it; same failures as <see cref="SendMessageAsync"/>.</summary>
     public Task<PongFrame> PingAsync(CancellationToken ct = default) =>
@@ -478,6 +509,27 @@ public sealed class LimeSocket : IAsyncDisposable
             case ServerFrameTypes.Pong:
                 Reply(header.Id, Parse(json, Json.PongFrame));
                 break;
+            case ServerFrameTypes.Sync:
+                Reply(header.Id, Parse(json, Json.SyncFrame));
+                break;
+            case ServerFrameTypes.Read:
+                var read = Parse(json, Json.ReadFrame);
+                if (read.Id is null || !_pending.ContainsKey(read.Id))
+                {
+                    _signals.Writer.TryWrite(read);
+                }
+                else
+                {
+                    Reply(read.Id, read);
+                }
+
+                break;
+            case ServerFrameTypes.Typing:
+                _signals.Writer.TryWrite(Parse(json, Json.TypingFrame));
+                break;
+            case ServerFrameTypes.Presence:
+                _signals.Writer.TryWrite(Parse(json, Json.PresenceFrame));
+                break;
             case ServerFrameTypes.Error:
                 var error = Parse(json, Json.ErrorFrame);
                 var exception = new LimeSocketException(error.Code, error.Message, error.RetryAfterMs);
@@ -573,6 +625,7 @@ public sealed class LimeSocket : IAsyncDisposable
             CloseCode));
         _events.Writer.TryComplete(fault);
         _errors.Writer.TryComplete();
+        _signals.Writer.TryComplete();
         if (fault is null)
         {
             _completion.TrySetResult();

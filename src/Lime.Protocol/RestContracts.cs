@@ -78,3 +78,44 @@ public sealed record EventDto(
 public sealed record HistoryPage(EventDto[] Events, bool HasMoreBefore, bool HasMoreAfter);
 
 public sealed record HealthResponse(string Status);
+
+/// <summary>The last seq a device has of one room.</summary>
+public sealed record SyncCursor(long Room, long Seq);
+
+public sealed record SyncRequest(SyncCursor[]? Cursors = null, int? LimitPerRoom = null);
+
+/// <summary>
+/// Catch-up for one room. Without <c>snapshot</c>, <c>events</c> are exactly the events after the device's cursor
+/// (up to the limit; <c>has_more</c> = continue with history after the last one). With <c>snapshot</c> (a room new to
+/// the device, or too far behind) <c>events</c> are the newest page and the device should drop what it had for the
+/// room; older events are in history (before the first one).
+/// </summary>
+public sealed record SyncRoom(
+    RoomDto Room,
+    EventDto[] Events,
+    bool Snapshot,
+    bool HasMore,
+    long ReadSeq,
+    long UnreadCount,
+    MemberRead[]? Reads);
+
+/// <summary>A member's read watermark (small rooms only).</summary>
+public sealed record MemberRead(long User, long Seq);
+
+/// <summary>One round trip of catch-up: every room of the user, and the rooms the device knew but the user left.</summary>
+public sealed record SyncResponse(SyncRoom[] Rooms, long[] Left, long TotalUnread, long ServerTime);
+
+public sealed record MarkReadRequest(long Seq);
+
+/// <summary>The caller's read state in a room after marking.</summary>
+public sealed record ReadStateDto(long Room, long ReadSeq, long UnreadCount);
+
+public sealed record ReadersResponse(long Room, long Seq, MemberRead[] ReadBy, int UnreadBy);
+
+public sealed record BadgeResponse(long TotalUnread);
+
+public sealed record ContactDto(long UserId, string Username, string DisplayName, bool Online, long? LastSeen);
+
+public sealed record AddContactRequest(long UserId);
+
+public sealed record PrivacyRequest(bool HideLastSeen);

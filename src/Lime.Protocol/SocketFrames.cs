@@ -17,6 +17,15 @@ public sealed record ClientFrame
     public long? After { get; init; }
     public long? Around { get; init; }
     public int? Limit { get; init; }
+
+    /// <summary><c>read</c>: the seq the user has read up to.</summary>
+    public long? Seq { get; init; }
+
+    /// <summary><c>sync</c>: the last seq this device has, per room; rooms not listed are new to the device.</summary>
+    public SyncCursor[]? Cursors { get; init; }
+
+    /// <summary><c>sync</c>: most events returned per room (default 100).</summary>
+    public int? LimitPerRoom { get; init; }
 }
 
 /// <summary>Client frame types.</summary>
@@ -25,6 +34,9 @@ public static class ClientFrameTypes
     public const string Ping = "ping";
     public const string Send = "send";
     public const string History = "history";
+    public const string Sync = "sync";
+    public const string Read = "read";
+    public const string Typing = "typing";
 }
 
 /// <summary>Server frame types.</summary>
@@ -36,6 +48,10 @@ public static class ServerFrameTypes
     public const string Event = "event";
     public const string History = "history";
     public const string Error = "error";
+    public const string Sync = "sync";
+    public const string Read = "read";
+    public const string Typing = "typing";
+    public const string Presence = "presence";
 }
 
 /// <summary>First frame on every connection.</summary>
@@ -70,6 +86,33 @@ public sealed record EventFrame(EventDto Event)
 public sealed record HistoryFrame(string? Id, long Room, EventDto[] Events, bool HasMoreBefore, bool HasMoreAfter)
 {
     public string Type => ServerFrameTypes.History;
+}
+
+/// <summary>The reply to a <c>sync</c> request: everything the device missed, in one frame.</summary>
+public sealed record SyncFrame(string? Id, SyncResponse Sync)
+{
+    public string Type => ServerFrameTypes.Sync;
+}
+
+/// <summary>
+/// A member's read watermark moved (to the member's own devices; in small rooms to every member). As the reply to
+/// a <c>read</c> request it carries that request's <c>id</c>.
+/// </summary>
+public sealed record ReadFrame(string? Id, long Room, long User, long Seq)
+{
+    public string Type => ServerFrameTypes.Read;
+}
+
+/// <summary>A member is typing in a small room; the indicator expires by itself after <c>expires_in_ms</c>.</summary>
+public sealed record TypingFrame(long Room, long User, int ExpiresInMs)
+{
+    public string Type => ServerFrameTypes.Typing;
+}
+
+/// <summary>A contact's or room-mate's presence changed. <c>last_seen</c> is absent when the user hides it.</summary>
+public sealed record PresenceFrame(long User, bool Online, long? LastSeen)
+{
+    public string Type => ServerFrameTypes.Presence;
 }
 
 public sealed record ErrorFrame(string? Id, string Code, string Message, int? RetryAfterMs = null)

@@ -16,6 +16,37 @@ public sealed class LimeOptions
     public AuthOptions Auth { get; set; } = new();
     public RealtimeOptions Realtime { get; set; } = new();
     public LimitOptions Limits { get; set; } = new();
+    public RoomOptions Rooms { get; set; } = new();
+    public PresenceOptions Presence { get; set; } = new();
+}
+
+public sealed class RoomOptions
+{
+    /// <summary>
+    /// Rooms with more members than this are large: no typing indicators, no per-member read receipts to others,
+    /// no presence fanout to their members.
+    /// </summary>
+    [Range(2, 1_000_000)]
+    public int LargeRoomMembers { get; set; } = 100;
+
+    /// <summary>Default events per room in a sync reply; a room further behind gets a snapshot.</summary>
+    [Range(1, 1000)]
+    public int SyncLimitPerRoom { get; set; } = 100;
+
+    /// <summary>At most one typing frame per user per room per this many milliseconds.</summary>
+    [Range(100, 60_000)]
+    public int TypingThrottleMs { get; set; } = 3000;
+
+    /// <summary>How long a typing indicator lasts without a new one.</summary>
+    [Range(500, 60_000)]
+    public int TypingExpiresMs { get; set; } = 6000;
+}
+
+public sealed class PresenceOptions
+{
+    /// <summary>A user with no heartbeat on any device for this long is offline (short blips never show).</summary>
+    [Range(1, 3600)]
+    public int TimeoutSeconds { get; set; } = 30;
 }
 
 public sealed class StorageOptions

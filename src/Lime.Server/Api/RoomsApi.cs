@@ -26,6 +26,11 @@ public static class RoomsApi
         rooms.MapGet("/{id:long}/events", HistoryAsync).ProducesLimeProblems(400, 401, 403, 404);
         rooms.MapGet("/{id:long}/events/around/{seq:long}", AroundAsync).ProducesLimeProblems(400, 401, 403, 404);
 
+        rooms.MapPost("/{id:long}/read", MarkReadAsync).ProducesLimeProblems(400, 401, 403, 404);
+        rooms.MapGet("/{id:long}/events/{seq:long}/readers", ReadersAsync).ProducesLimeProblems(400, 401, 403, 404);
+        app.MapPost("/api/sync", SyncAsync).WithTags("Rooms").RequireAuthorization().ProducesLimeProblems(400, 401);
+        app.MapGet("/api/me/unread", BadgeAsync).WithTags("Rooms").RequireAuthorization().ProducesLimeProblems(401);
+
         app.MapGet("/api/channels", SearchChannelsAsync).WithTags("Rooms").RequireAuthorization().ProducesLimeProblems(400, 401);
         return app;
     }
@@ -90,6 +95,18 @@ public static class RoomsApi
 
     private static async Task<Ok<HistoryPage>> AroundAsync(long id, long seq, ClaimsPrincipal user, ChatService chat, int? limit, CancellationToken ct) =>
         TypedResults.Ok(await chat.GetHistoryAsync(user.UserId(), id, null, null, seq, limit, ct));
+
+    private static async Task<Ok<ReadStateDto>> MarkReadAsync(long id, MarkReadRequest request, ClaimsPrincipal user, ReadReceipts receipts, CancellationToken ct) =>
+        TypedResults.Ok(await receipts.MarkReadAsync(user.UserId(), id, request.Seq, ct));
+
+    private static async Task<Ok<ReadersResponse>> ReadersAsync(long id, long seq, ClaimsPrincipal user, ReadReceipts receipts, CancellationToken ct) =>
+        TypedResults.Ok(await receipts.ReadersAsync(user.UserId(), id, seq, ct));
+
+    private static async Task<Ok<SyncResponse>> SyncAsync(SyncRequest request, ClaimsPrincipal user, SyncService sync, CancellationToken ct) =>
+        TypedResults.Ok(await sync.SyncAsync(user.UserId(), request.Cursors, request.LimitPerRoom, ct));
+
+    private static async Task<Ok<BadgeResponse>> BadgeAsync(ClaimsPrincipal user, ReadReceipts receipts, CancellationToken ct) =>
+        TypedResults.Ok(await receipts.BadgeAsync(user.UserId(), ct));
 
     private static async Task<Ok<ChannelListResponse>> SearchChannelsAsync(ClaimsPrincipal user, ChatService chat, string? q, string? cursor, int? limit, CancellationToken ct) =>
         TypedResults.Ok(await chat.SearchChannelsAsync(user.UserId(), q, cursor, limit, ct));

@@ -405,7 +405,7 @@ public sealed class ChatService : IDisposable
         return name;
     }
 
-    private static RoomDto ToDto(RoomRecord r, string? myRole, long me)
+    internal static RoomDto ToDto(RoomRecord r, string? myRole, long me)
     {
         long? peer = null;
         if (r.DirectKey is { } key)

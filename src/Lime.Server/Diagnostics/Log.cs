@@ -24,6 +24,9 @@ public static partial class Log
     [LoggerMessage(1302, LogLevel.Error, "Socket request {Type} failed")]
     public static partial void RequestFailed(ILogger logger, string type, Exception exception);
 
+    [LoggerMessage(1303, LogLevel.Warning, "Announcing the presence of user {UserId} failed")]
+    public static partial void PresenceFailed(ILogger logger, long userId, Exception exception);
+
     [LoggerMessage(1400, LogLevel.Error, "Unhandled error on {Method} {Path}")]
     public static partial void UnhandledRequestError(ILogger logger, string method, string path, Exception exception);
 }

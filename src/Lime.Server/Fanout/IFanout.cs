@@ -12,4 +12,7 @@ public interface IFanout
 {
     /// <summary>Hands over committed events; never blocks on delivery.</summary>
     void Publish(IReadOnlyList<EventDto> events);
+
+    /// <summary>Hands over an ephemeral frame (at most once, no ordering promise relative to events).</summary>
+    void Signal(Signal signal);
 }

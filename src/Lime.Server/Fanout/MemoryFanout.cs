@@ -11,12 +11,14 @@ namespace Lime.Server.Fanout;
 /// </summary>
 public sealed class MemoryFanout(ConnectionRegistry connections, ILogger<MemoryFanout> log) : IFanout, IHostedService
 {
-    private readonly Channel<IReadOnlyList<EventDto>> _queue = Channel.CreateUnbounded<IReadOnlyList<EventDto>>(
-        new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+    // Holds IReadOnlyList<EventDto> (committed events, in commit order) and Signal items.
+    private readonly Channel<object> _queue = Channel.CreateUnbounded<object>(new UnboundedChannelOptions { SingleReader = true });
 
     private Task? _loop;
 
     public void Publish(IReadOnlyList<EventDto> events) => _queue.Writer.TryWrite(events);
+
+    public void Signal(Signal signal) => _queue.Writer.TryWrite(signal);
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -38,9 +40,15 @@ public sealed class MemoryFanout(ConnectionRegistry connections, ILogger<MemoryF
         var reader = _queue.Reader;
         while (await reader.WaitToReadAsync())
         {
-            while (reader.TryRead(out var events))
+            while (reader.TryRead(out var item))
             {
-                foreach (var e in events)
+                if (item is Signal signal)
+                {
+                    connections.DeliverSignal(signal);
+                    continue;
+                }
+
+                foreach (var e in (IReadOnlyList<EventDto>)item)
                 {
                     try
                     {

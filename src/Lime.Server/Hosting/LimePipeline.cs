@@ -32,6 +32,7 @@ public static class LimePipeline
         app.MapAuthApi();
         app.MapUsersApi();
         app.MapRoomsApi();
+        app.MapContactsApi();
         app.MapRealtime();
         return app;
     }

@@ -44,6 +44,11 @@ public static class LimeServices
         services.AddSingleton<SocketSession>();
         services.AddHostedService<IdleSweeper>();
         services.AddSingleton<ChatService>();
+        services.AddSingleton<SyncService>();
+        services.AddSingleton<ReadReceipts>();
+        services.AddSingleton<TypingService>();
+        services.AddSingleton<Presence.PresenceService>();
+        services.AddHostedService(sp => sp.GetRequiredService<Presence.PresenceService>());
         services.AddSingleton<AccountService>();
         services.AddSingleton<TokenService>();
         services.AddSingleton<DeviceSessions>();

@@ -144,6 +144,53 @@ public sealed class ConnectionRegistry
         }
     }
 
+    /// <summary>Queues an ephemeral frame to a room's local subscribers and/or some users' local connections, once each.</summary>
+    public void DeliverSignal(Fanout.Signal signal)
+    {
+        var targets = new HashSet<ClientConnection>();
+        lock (_lock)
+        {
+            if (signal.Room is { } room && _byRoom.TryGetValue(room, out var subs))
+            {
+                targets.UnionWith(subs.Snapshot());
+            }
+
+            if (signal.Users is not null)
+            {
+                foreach (long user in signal.Users)
+                {
+                    if (_byUser.TryGetValue(user, out var list))
+                    {
+                        targets.UnionWith(list);
+                    }
+                }
+            }
+        }
+
+        foreach (var c in targets)
+        {
+            c.Enqueue(signal.Frame);
+        }
+    }
+
+    /// <summary>Whether the user has a connection on this node.</summary>
+    public bool IsConnected(long userId)
+    {
+        lock (_lock)
+        {
+            return _byUser.ContainsKey(userId);
+        }
+    }
+
+    /// <summary>The users with a connection on this node and the newest receive time over their connections.</summary>
+    public Dictionary<long, long> LastActivityByUser()
+    {
+        lock (_lock)
+        {
+            return _byUser.ToDictionary(p => p.Key, p => p.Value.Max(c => c.LastReceivedTicks));
+        }
+    }
+
     private void SubscribeLocked(ClientConnection c, long room)
     {
         c.LeftBeforeSubscribed.Remove(room);

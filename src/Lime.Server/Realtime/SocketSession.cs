@@ -16,6 +16,10 @@ namespace Lime.Server.Realtime;
 /// </summary>
 public sealed class SocketSession(
     ChatService chat,
+    SyncService sync,
+    ReadReceipts receipts,
+    TypingService typing,
+    Presence.PresenceService presence,
     ConnectionRegistry registry,
     IOptions<LimeOptions> options,
     ILogger<SocketSession> log)
@@ -39,6 +43,7 @@ public sealed class SocketSession(
         try
         {
             registry.SubscribeInitial(connection, await chat.RoomIdsOfUserAsync(userId, aborted));
+            presence.Connected(userId);
             Log.SocketOpened(log, connection.Id, userId, deviceId);
             await ReceiveLoopAsync(socket, connection, inFlight, aborted);
         }
@@ -149,7 +154,7 @@ public sealed class SocketSession(
             case ClientFrameTypes.Ping:
                 connection.Enqueue(Serialize(new PongFrame(frame.Id, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()), LimeJsonContext.Default.PongFrame));
                 return;
-            case ClientFrameTypes.Send or ClientFrameTypes.History:
+            case ClientFrameTypes.Send or ClientFrameTypes.History or ClientFrameTypes.Sync or ClientFrameTypes.Read or ClientFrameTypes.Typing:
                 // Bounded concurrency per connection: when full, stop reading until one finishes (back-pressure).
                 await inFlight.WaitAsync(ct);
                 _ = RunRequestAsync(connection, frame, inFlight, ct);
@@ -164,21 +169,37 @@ public sealed class SocketSession(
     {
         try
         {
+            if (frame.Type == ClientFrameTypes.Sync)
+            {
+                var result = await sync.SyncAsync(connection.UserId, frame.Cursors, frame.LimitPerRoom, ct);
+                connection.Enqueue(Serialize(new SyncFrame(frame.Id, result), LimeJsonContext.Default.SyncFrame));
+                return;
+            }
+
             if (frame.Room is not { } room)
             {
                 throw LimeException.Validation("room is required.");
             }
 
-            if (frame.Type == ClientFrameTypes.Send)
+            switch (frame.Type)
             {
-                // SendAsync validates and enqueues synchronously, so frames from one connection commit in order.
-                var ack = await chat.SendAsync(connection.UserId, room, frame.ClientMsgId, frame.Text, frame.ReplyTo, CancellationToken.None);
-                connection.Enqueue(Serialize(new AckFrame(frame.Id, ack), LimeJsonContext.Default.AckFrame));
-            }
-            else
-            {
-                var page = await chat.GetHistoryAsync(connection.UserId, room, frame.Before, frame.After, frame.Around, frame.Limit, ct);
-                connection.Enqueue(Serialize(new HistoryFrame(frame.Id, room, page.Events, page.HasMoreBefore, page.HasMoreAfter), LimeJsonContext.Default.HistoryFrame));
+                case ClientFrameTypes.Send:
+                    // SendAsync validates and enqueues synchronously, so frames from one connection commit in order.
+                    var ack = await chat.SendAsync(connection.UserId, room, frame.ClientMsgId, frame.Text, frame.ReplyTo, CancellationToken.None);
+                    connection.Enqueue(Serialize(new AckFrame(frame.Id, ack), LimeJsonContext.Default.AckFrame));
+                    break;
+                case ClientFrameTypes.History:
+                    var page = await chat.GetHistoryAsync(connection.UserId, room, frame.Before, frame.After, frame.Around, frame.Limit, ct);
+                    connection.Enqueue(Serialize(new HistoryFrame(frame.Id, room, page.Events, page.HasMoreBefore, page.HasMoreAfter), LimeJsonContext.Default.HistoryFrame));
+                    break;
+                case ClientFrameTypes.Read:
+                    // The reply is the read frame itself, which reaches this connection through the fanout too.
+                    var state = await receipts.MarkReadAsync(connection.UserId, room, frame.Seq, ct);
+                    connection.Enqueue(Serialize(new ReadFrame(frame.Id, room, connection.UserId, state.ReadSeq), LimeJsonContext.Default.ReadFrame));
+                    break;
+                default:
+                    await typing.TypingAsync(connection.UserId, room, ct);
+                    break;
             }
         }
         catch (LimeException e)

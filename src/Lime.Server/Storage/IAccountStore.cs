@@ -26,4 +26,21 @@ public interface IAccountStore
     Task RevokeDeviceAsync(long deviceId, long now, CancellationToken ct);
 
     Task<IReadOnlyList<DeviceRecord>> ListDevicesAsync(long userId, CancellationToken ct);
+
+    /// <summary>Adds <paramref name="contactId"/> to the user's contacts (no-op if present).</summary>
+    Task AddContactAsync(long userId, long contactId, long now, CancellationToken ct);
+
+    Task RemoveContactAsync(long userId, long contactId, CancellationToken ct);
+
+    /// <summary>The user's contacts with their stored presence settings, by username.</summary>
+    Task<IReadOnlyList<ContactRecord>> ListContactsAsync(long userId, CancellationToken ct);
+
+    /// <summary>Users who have <paramref name="userId"/> among their contacts (they see its presence).</summary>
+    Task<IReadOnlyList<long>> WatchersOfAsync(long userId, CancellationToken ct);
+
+    Task<PresenceRecord> GetPresenceSettingsAsync(long userId, CancellationToken ct);
+
+    Task SetHideLastSeenAsync(long userId, bool hide, CancellationToken ct);
+
+    Task SetLastSeenAsync(long userId, long lastSeenAt, CancellationToken ct);
 }

@@ -2,6 +2,9 @@ using Lime.Protocol;
 
 namespace Lime.Server.Storage;
 
+/// <summary>Events with AfterSeq &lt; seq &lt; BeforeSeq: the Limit nearest AfterSeq, or nearest BeforeSeq if NewestFirst.</summary>
+public readonly record struct EventRange(long Room, long AfterSeq, long BeforeSeq, int Limit, bool NewestFirst);
+
 /// <summary>
 /// Reads of rooms, members and events. Reads see only committed writes; an event visible here has its final
 /// seq and will never change.
@@ -31,6 +34,21 @@ public interface IRoomStore
     /// <summary>Events with afterSeq &lt; seq &lt; beforeSeq, the <paramref name="limit"/> nearest to
     /// <paramref name="afterSeq"/> (ascending) or to <paramref name="beforeSeq"/> (descending, returned ascending).</summary>
     Task<IReadOnlyList<EventDto>> GetEventsAsync(long roomId, long afterSeq, long beforeSeq, int limit, bool newestFirst, CancellationToken ct);
+
+    /// <summary><see cref="GetEventsAsync"/> for many ranges at once (one round trip where the backend allows).</summary>
+    Task<IReadOnlyList<EventDto>[]> GetEventsBatchAsync(IReadOnlyList<EventRange> ranges, CancellationToken ct);
+
+    /// <summary>Every member's read watermark in the given rooms.</summary>
+    Task<IReadOnlyList<(long Room, MemberRead Read)>> GetReadsAsync(IReadOnlyCollection<long> roomIds, CancellationToken ct);
+
+    /// <summary>Messages after <paramref name="afterSeq"/> not written by <paramref name="userId"/>.</summary>
+    Task<long> CountUnreadAsync(long roomId, long userId, long afterSeq, CancellationToken ct);
+
+    /// <summary>The user's unread messages over all rooms (the badge).</summary>
+    Task<long> TotalUnreadAsync(long userId, CancellationToken ct);
+
+    /// <summary>Everyone who shares a room of at most <paramref name="maxMembers"/> members with the user (not the user).</summary>
+    Task<IReadOnlyList<long>> SmallRoomMatesAsync(long userId, int maxMembers, CancellationToken ct);
 
     /// <summary>Throws if the store cannot be reached.</summary>
     Task PingAsync(CancellationToken ct);

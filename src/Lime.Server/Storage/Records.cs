@@ -19,6 +19,10 @@ public sealed record RoomRecord(
     long LastActivityAt,
     long MemberCount);
 
+public sealed record ContactRecord(long UserId, string Username, string DisplayName, long? LastSeenAt, bool HideLastSeen);
+
+public sealed record PresenceRecord(long? LastSeenAt, bool HideLastSeen);
+
 public sealed record MemberRecord(long RoomId, long UserId, string Role, long JoinedAt, long JoinedSeq, long ReadSeq);
 
 /// <summary>A room in a user's list, with the user's membership and the newest message (if any).</summary>

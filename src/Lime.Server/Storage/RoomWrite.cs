@@ -24,8 +24,14 @@ public sealed record RemoveMember(long RoomId, long ActorId, long UserId, string
 
 public sealed record SetRole(long RoomId, long ActorId, long UserId, string Role) : RoomWrite;
 
-/// <summary>What a write produced: the room after it, the events it appended (in seq order), the ack for a message.</summary>
-public sealed record RoomWriteResult(RoomRecord? Room, IReadOnlyList<EventDto> Events, AckDto? Ack);
+/// <summary>Moves a member's read watermark forward to min(seq, last seq); never backwards. Produces no event.</summary>
+public sealed record MarkRead(long RoomId, long UserId, long Seq) : RoomWrite;
+
+/// <summary>
+/// What a write produced: the room after it, the events it appended (in seq order), the ack for a message, the
+/// member's read watermark after a <see cref="MarkRead"/> (and whether it moved).
+/// </summary>
+public sealed record RoomWriteResult(RoomRecord? Room, IReadOnlyList<EventDto> Events, AckDto? Ack, long? ReadSeq = null, bool ReadMoved = false);
 
 /// <summary>
 /// The one write path for rooms. A returned result is durable (committed with synchronous=FULL on SQLite).

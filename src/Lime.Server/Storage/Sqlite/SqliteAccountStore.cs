@@ -91,6 +91,60 @@ public sealed class SqliteAccountStore(SqliteDatabase db) : IAccountStore
             "UPDATE devices SET revoked_at = @now WHERE id = @deviceId AND revoked_at IS NULL", new { deviceId, now }, cancellationToken: ct));
     }
 
+    public async Task AddContactAsync(long userId, long contactId, long now, CancellationToken ct)
+    {
+        using var c = db.Open();
+        await c.ExecuteAsync(new CommandDefinition(
+            "INSERT INTO contacts (user_id, contact_id, created_at) VALUES (@userId, @contactId, @now) ON CONFLICT DO NOTHING",
+            new { userId, contactId, now }, cancellationToken: ct));
+    }
+
+    public async Task RemoveContactAsync(long userId, long contactId, CancellationToken ct)
+    {
+        using var c = db.Open();
+        await c.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM contacts WHERE user_id = @userId AND contact_id = @contactId", new { userId, contactId }, cancellationToken: ct));
+    }
+
+    public async Task<IReadOnlyList<ContactRecord>> ListContactsAsync(long userId, CancellationToken ct)
+    {
+        using var c = db.Open();
+        var rows = await c.QueryAsync<(long Id, string Username, string DisplayName, long? LastSeen, long Hide)>(new CommandDefinition(
+            "SELECT u.id, u.username, u.display_name, u.last_seen_at, u.hide_last_seen FROM contacts k JOIN users u ON u.id = k.contact_id " +
+            "WHERE k.user_id = @userId ORDER BY u.username", new { userId }, cancellationToken: ct));
+        return rows.Select(r => new ContactRecord(r.Id, r.Username, r.DisplayName, r.LastSeen, r.Hide != 0)).ToList();
+    }
+
+    public async Task<IReadOnlyList<long>> WatchersOfAsync(long userId, CancellationToken ct)
+    {
+        using var c = db.Open();
+        var rows = await c.QueryAsync<long>(new CommandDefinition(
+            "SELECT user_id FROM contacts WHERE contact_id = @userId", new { userId }, cancellationToken: ct));
+        return rows.AsList();
+    }
+
+    public async Task<PresenceRecord> GetPresenceSettingsAsync(long userId, CancellationToken ct)
+    {
+        using var c = db.Open();
+        var row = await c.QuerySingleOrDefaultAsync<(long? LastSeen, long Hide)>(new CommandDefinition(
+            "SELECT last_seen_at, hide_last_seen FROM users WHERE id = @userId", new { userId }, cancellationToken: ct));
+        return new PresenceRecord(row.LastSeen, row.Hide != 0);
+    }
+
+    public async Task SetHideLastSeenAsync(long userId, bool hide, CancellationToken ct)
+    {
+        using var c = db.Open();
+        await c.ExecuteAsync(new CommandDefinition(
+            "UPDATE users SET hide_last_seen = @hide WHERE id = @userId", new { userId, hide = hide ? 1 : 0 }, cancellationToken: ct));
+    }
+
+    public async Task SetLastSeenAsync(long userId, long lastSeenAt, CancellationToken ct)
+    {
+        using var c = db.Open();
+        await c.ExecuteAsync(new CommandDefinition(
+            "UPDATE users SET last_seen_at = @lastSeenAt WHERE id = @userId", new { userId, lastSeenAt }, cancellationToken: ct));
+    }
+
     public async Task<IReadOnlyList<DeviceRecord>> ListDevicesAsync(long userId, CancellationToken ct)
     {
         using var c = db.Open();

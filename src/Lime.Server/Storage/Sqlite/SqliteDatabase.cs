@@ -13,7 +13,7 @@ namespace Lime.Server.Storage.Sqlite;
 public sealed class SqliteDatabase
 {
     /// <summary>The newest schema this build understands; it refuses to start against a newer one.</summary>
-    public const int SchemaVersion = 1;
+    public const int SchemaVersion = 2;
 
     private readonly string _connectionString;
 

@@ -132,6 +132,99 @@ public sealed class SqliteRoomStore(SqliteDatabase db) : IRoomStore
         return list;
     }
 
+    public async Task<IReadOnlyList<EventDto>[]> GetEventsBatchAsync(IReadOnlyList<EventRange> ranges, CancellationToken ct)
+    {
+        var results = new IReadOnlyList<EventDto>[ranges.Count];
+        if (ranges.Count == 0)
+        {
+            return results;
+        }
+
+        using var c = db.Open();
+        using var asc = EventsCommand(c, newestFirst: false);
+        using var desc = EventsCommand(c, newestFirst: true);
+        for (int i = 0; i < ranges.Count; i++)
+        {
+            var r = ranges[i];
+            var cmd = r.NewestFirst ? desc : asc;
+            cmd.Parameters[0].Value = r.Room;
+            cmd.Parameters[1].Value = r.AfterSeq;
+            cmd.Parameters[2].Value = r.BeforeSeq;
+            cmd.Parameters[3].Value = r.Limit;
+            var list = new List<EventDto>(Math.Min(r.Limit, 256));
+            using (var reader = await cmd.ExecuteReaderAsync(ct))
+            {
+                while (await reader.ReadAsync(ct))
+                {
+                    list.Add(ReadEvent(reader, 0));
+                }
+            }
+
+            if (r.NewestFirst)
+            {
+                list.Reverse();
+            }
+
+            results[i] = list;
+        }
+
+        return results;
+    }
+
+    public async Task<IReadOnlyList<(long Room, MemberRead Read)>> GetReadsAsync(IReadOnlyCollection<long> roomIds, CancellationToken ct)
+    {
+        if (roomIds.Count == 0)
+        {
+            return [];
+        }
+
+        using var c = db.Open();
+        var rows = await c.QueryAsync<(long Room, long User, long Seq)>(new CommandDefinition(
+            "SELECT room_id, user_id, read_seq FROM members WHERE room_id IN (SELECT value FROM json_each(@rooms))",
+            new { rooms = System.Text.Json.JsonSerializer.Serialize(roomIds.ToArray(), StorageJsonContext.Default.Int64Array) },
+            cancellationToken: ct));
+        return rows.Select(r => (r.Room, new MemberRead(r.User, r.Seq))).ToList();
+    }
+
+    public async Task<long> CountUnreadAsync(long roomId, long userId, long afterSeq, CancellationToken ct)
+    {
+        using var c = db.Open();
+        return await c.ExecuteScalarAsync<long>(new CommandDefinition(
+            "SELECT count(*) FROM events WHERE room_id = @roomId AND seq > @afterSeq AND kind = 'message' AND sender_id <> @userId",
+            new { roomId, userId, afterSeq }, cancellationToken: ct));
+    }
+
+    public async Task<long> TotalUnreadAsync(long userId, CancellationToken ct)
+    {
+        using var c = db.Open();
+        return await c.ExecuteScalarAsync<long>(new CommandDefinition(
+            "SELECT coalesce(sum((SELECT count(*) FROM events e WHERE e.room_id = m.room_id AND e.seq > m.read_seq AND e.kind = 'message' AND e.sender_id <> m.user_id)), 0) " +
+            "FROM members m WHERE m.user_id = @userId",
+            new { userId }, cancellationToken: ct));
+    }
+
+    private static SqliteCommand EventsCommand(SqliteConnection c, bool newestFirst)
+    {
+        var cmd = c.CreateCommand();
+        cmd.CommandText = $"SELECT {EventColumns} FROM events WHERE room_id = $room AND seq > $after AND seq < $before ORDER BY seq {(newestFirst ? "DESC" : "ASC")} LIMIT $limit";
+        foreach (string name in new[] { "$room", "$after", "$before", "$limit" })
+        {
+            cmd.Parameters.Add(new SqliteParameter { ParameterName = name });
+        }
+
+        return cmd;
+    }
+
+    public async Task<IReadOnlyList<long>> SmallRoomMatesAsync(long userId, int maxMembers, CancellationToken ct)
+    {
+        using var c = db.Open();
+        var rows = await c.QueryAsync<long>(new CommandDefinition(
+            "SELECT DISTINCT o.user_id FROM members m JOIN rooms r ON r.id = m.room_id JOIN members o ON o.room_id = m.room_id " +
+            "WHERE m.user_id = @userId AND r.member_count <= @maxMembers AND o.user_id <> @userId",
+            new { userId, maxMembers }, cancellationToken: ct));
+        return rows.AsList();
+    }
+
     public async Task PingAsync(CancellationToken ct)
     {
         using var c = db.Open();

@@ -21,6 +21,7 @@ public sealed partial class SqliteRoomWriter
         private readonly SqliteCommand _findDirect;
         private readonly SqliteCommand _insertRoom;
         private readonly SqliteCommand _getRoom;
+        private readonly SqliteCommand _readSeq;
         private readonly SqliteCommand[] _all;
 
         public Statements(SqliteConnection c)
@@ -47,7 +48,8 @@ public sealed partial class SqliteRoomWriter
                 "VALUES ($kind, $name, $lower, $topic, $key, $by, $at, 1, 0, $at, $count) RETURNING id",
                 "$kind", "$name", "$lower", "$topic", "$key", "$by", "$at", "$count");
             _getRoom = Command(c, $"SELECT {SqliteRoomStore.RoomColumns} FROM rooms r WHERE r.id = $room", "$room");
-            _all = [_findDuplicate, _roomAndMember, _insertEvent, _advanceRoom, _advanceRead, _insertMember, _deleteMember, _updateRole, _findDirect, _insertRoom, _getRoom];
+            _readSeq = Command(c, "SELECT read_seq FROM members WHERE room_id = $room AND user_id = $user", "$room", "$user");
+            _all = [_readSeq, _findDuplicate, _roomAndMember, _insertEvent, _advanceRoom, _advanceRead, _insertMember, _deleteMember, _updateRole, _findDirect, _insertRoom, _getRoom];
         }
 
         public void Enlist(SqliteTransaction tx)
@@ -70,6 +72,12 @@ public sealed partial class SqliteRoomWriter
             Bind(_roomAndMember, room, user);
             using var r = _roomAndMember.ExecuteReader();
             return r.Read() ? new RoomState(r.GetString(0), r.GetInt64(1), r.GetInt64(2), r.IsDBNull(3) ? null : r.GetString(3)) : null;
+        }
+
+        public long ReadSeq(long room, long user)
+        {
+            Bind(_readSeq, room, user);
+            return (long)_readSeq.ExecuteScalar()!;
         }
 
         public void InsertEvent(EventDto e, long id)

@@ -156,6 +156,7 @@ public sealed partial class SqliteRoomWriter : IRoomWriter, IHostedService, IDis
                         AddMembers a => ApplyAddMembers(sql, a),
                         RemoveMember r => ApplyRemoveMember(sql, r),
                         SetRole s => ApplySetRole(sql, s),
+                        MarkRead r => ApplyMarkRead(sql, r),
                         _ => throw new InvalidOperationException($"Unknown write {p.Write.GetType().Name}"),
                     };
                 }
@@ -330,6 +331,20 @@ public sealed partial class SqliteRoomWriter : IRoomWriter, IHostedService, IDis
         sql.UpdateRole(s.RoomId, s.UserId, s.Role);
         sql.AdvanceRoom(s.RoomId, seq, now, isMessage: false, memberDelta: 0);
         return new RoomWriteResult(sql.GetRoom(s.RoomId), [e], null);
+    }
+
+    private static RoomWriteResult ApplyMarkRead(Statements sql, MarkRead r)
+    {
+        var state = sql.RoomAndMember(r.RoomId, r.UserId) ?? throw LimeException.NotFound("No such room.");
+        long current = state.Role is null ? throw LimeException.Forbidden("You are not a member of this room.") : sql.ReadSeq(r.RoomId, r.UserId);
+        long target = Math.Min(r.Seq, state.LastSeq);
+        if (target <= current)
+        {
+            return new RoomWriteResult(null, [], null, current, ReadMoved: false);
+        }
+
+        sql.AdvanceReadSeq(r.RoomId, r.UserId, target);
+        return new RoomWriteResult(null, [], null, target, ReadMoved: true);
     }
 
     private static long Now() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();

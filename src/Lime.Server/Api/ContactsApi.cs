@@ -1,0 +1,58 @@
+using System.Security.Claims;
+using Lime.Protocol;
+using Lime.Server.Auth;
+using Lime.Server.Chat;
+using Lime.Server.Presence;
+using Lime.Server.Storage;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Lime.Server.Api;
+
+/// <summary>/api/contacts: the contact list (the audience of presence and the start of direct chats); /api/me/privacy.</summary>
+public static class ContactsApi
+{
+    public static IEndpointRouteBuilder MapContactsApi(this IEndpointRouteBuilder app)
+    {
+        var contacts = app.MapGroup("/api/contacts").WithTags("Contacts").RequireAuthorization();
+        contacts.MapGet("/", ListAsync).ProducesLimeProblems(401);
+        contacts.MapPost("/", AddAsync).ProducesLimeProblems(400, 401, 404);
+        contacts.MapDelete("/{userId:long}", RemoveAsync).ProducesLimeProblems(401);
+        app.MapPut("/api/me/privacy", SetPrivacyAsync).WithTags("Users").RequireAuthorization().ProducesLimeProblems(400, 401);
+        return app;
+    }
+
+    private static async Task<Ok<ContactDto[]>> ListAsync(ClaimsPrincipal user, IAccountStore accounts, PresenceService presence, CancellationToken ct)
+    {
+        var rows = await accounts.ListContactsAsync(user.UserId(), ct);
+        return TypedResults.Ok(rows.Select(c => new ContactDto(c.UserId, c.Username, c.DisplayName, presence.IsOnline(c.UserId), c.HideLastSeen ? null : c.LastSeenAt)).ToArray());
+    }
+
+    private static async Task<NoContent> AddAsync(AddContactRequest request, ClaimsPrincipal user, IAccountStore accounts, TimeProvider time, CancellationToken ct)
+    {
+        long me = user.UserId();
+        if (request.UserId <= 0 || request.UserId == me)
+        {
+            throw LimeException.Validation("user_id must be another user.");
+        }
+
+        if ((await accounts.ExistingUserIdsAsync([request.UserId], ct)).Count == 0)
+        {
+            throw LimeException.NotFound("No such user.");
+        }
+
+        await accounts.AddContactAsync(me, request.UserId, time.GetUtcNow().ToUnixTimeMilliseconds(), ct);
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<NoContent> RemoveAsync(long userId, ClaimsPrincipal user, IAccountStore accounts, CancellationToken ct)
+    {
+        await accounts.RemoveContactAsync(user.UserId(), userId, ct);
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<NoContent> SetPrivacyAsync(PrivacyRequest request, ClaimsPrincipal user, IAccountStore accounts, CancellationToken ct)
+    {
+        await accounts.SetHideLastSeenAsync(user.UserId(), request.HideLastSeen, ct);
+        return TypedResults.NoContent();
+    }
+}

@@ -1,0 +1,79 @@
+using Lime.Protocol;
+using Lime.Server.Storage;
+using Microsoft.Extensions.Options;
+
+namespace Lime.Server.Chat;
+
+/// <summary>
+/// Catch-up in one round trip: given a device's cursors, returns for every room of the user what it missed (or a
+/// snapshot when the room is new to the device or too far behind), with read state, and the rooms it left.
+/// Call it after the connection is subscribed: whatever commits after the reads here arrives live, so a client
+/// that merges both by seq misses nothing.
+/// </summary>
+public sealed class SyncService(IRoomStore rooms, IOptions<LimeOptions> options)
+{
+    private const int MaxLimitPerRoom = 1000;
+
+    public async Task<SyncResponse> SyncAsync(long userId, SyncCursor[]? cursors, int? limitPerRoom, CancellationToken ct = default)
+    {
+        var roomOptions = options.Value.Rooms;
+        int limit = limitPerRoom ?? roomOptions.SyncLimitPerRoom;
+        if (limit is < 1 or > MaxLimitPerRoom)
+        {
+            throw LimeException.Validation($"limit_per_room must be 1-{MaxLimitPerRoom}.");
+        }
+
+        var known = new Dictionary<long, long>();
+        foreach (var cursor in cursors ?? [])
+        {
+            if (cursor.Seq < 0 || cursor.Room <= 0)
+            {
+                throw LimeException.Validation("Each cursor needs a room id and a seq ≥ 0.");
+            }
+
+            known[cursor.Room] = cursor.Seq;
+        }
+
+        var memberships = await rooms.ListRoomsOfUserAsync(userId, null, int.MaxValue, ct);
+        var ranges = new List<EventRange>(memberships.Count);
+        var plan = new (bool Snapshot, int Range)[memberships.Count];
+        for (int i = 0; i < memberships.Count; i++)
+        {
+            var room = memberships[i].Room;
+            if (known.TryGetValue(room.Id, out long seq) && room.LastSeq - seq <= limit)
+            {
+                plan[i] = (false, room.LastSeq > seq ? ranges.Count : -1);
+                if (room.LastSeq > seq)
+                {
+                    ranges.Add(new EventRange(room.Id, seq, long.MaxValue, limit, NewestFirst: false));
+                }
+            }
+            else
+            {
+                plan[i] = (true, ranges.Count);
+                ranges.Add(new EventRange(room.Id, 0, long.MaxValue, limit, NewestFirst: true));
+            }
+        }
+
+        var pages = await rooms.GetEventsBatchAsync(ranges, ct);
+        var small = memberships.Where(m => m.Room.MemberCount <= roomOptions.LargeRoomMembers).Select(m => m.Room.Id).ToArray();
+        var reads = (await rooms.GetReadsAsync(small, ct)).ToLookup(r => r.Room, r => r.Read);
+
+        var result = new SyncRoom[memberships.Count];
+        long total = 0;
+        for (int i = 0; i < memberships.Count; i++)
+        {
+            var m = memberships[i];
+            var (snapshot, range) = plan[i];
+            EventDto[] events = range < 0 ? [] : [.. pages[range]];
+            bool hasMore = !snapshot && events.Length > 0 && events[^1].Seq < m.Room.LastSeq;
+            MemberRead[]? roomReads = m.Room.MemberCount <= roomOptions.LargeRoomMembers ? [.. reads[m.Room.Id]] : null;
+            result[i] = new SyncRoom(ChatService.ToDto(m.Room, m.Member.Role, userId), events, snapshot, hasMore, m.Member.ReadSeq, m.UnreadCount, roomReads);
+            total += m.UnreadCount;
+        }
+
+        var memberOf = memberships.Select(m => m.Room.Id).ToHashSet();
+        long[] left = [.. known.Keys.Where(r => !memberOf.Contains(r))];
+        return new SyncResponse(result, left, total, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+    }
+}
