@@ -10,6 +10,13 @@ namespace Lime.Server.Storage;
 /// </summary>
 public abstract record RoomWrite;
 
+/// <summary>Topics of outbox entries: what kind of side effect an entry stands for.</summary>
+public static class OutboxTopics
+{
+    /// <summary>A new message (room, seq): push notifications for offline members, later search indexing.</summary>
+    public const string Message = "message";
+}
+
 /// <summary>A message. A repeat of (room, sender, client_msg_id) returns the first ack, flagged duplicate.</summary>
 public sealed record AppendMessage(long RoomId, long SenderId, string ClientMsgId, string Text, long? ReplyTo) : RoomWrite;
 

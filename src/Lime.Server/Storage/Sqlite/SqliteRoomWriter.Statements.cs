@@ -22,6 +22,7 @@ public sealed partial class SqliteRoomWriter
         private readonly SqliteCommand _insertRoom;
         private readonly SqliteCommand _getRoom;
         private readonly SqliteCommand _readSeq;
+        private readonly SqliteCommand _insertOutbox;
         private readonly SqliteCommand[] _all;
 
         public Statements(SqliteConnection c)
@@ -49,7 +50,8 @@ public sealed partial class SqliteRoomWriter
                 "$kind", "$name", "$lower", "$topic", "$key", "$by", "$at", "$count");
             _getRoom = Command(c, $"SELECT {SqliteRoomStore.RoomColumns} FROM rooms r WHERE r.id = $room", "$room");
             _readSeq = Command(c, "SELECT read_seq FROM members WHERE room_id = $room AND user_id = $user", "$room", "$user");
-            _all = [_readSeq, _findDuplicate, _roomAndMember, _insertEvent, _advanceRoom, _advanceRead, _insertMember, _deleteMember, _updateRole, _findDirect, _insertRoom, _getRoom];
+            _insertOutbox = Command(c, "INSERT INTO outbox (room_id, seq, topic, created_at, next_attempt_at) VALUES ($room, $seq, $topic, $at, $at)", "$room", "$seq", "$topic", "$at");
+            _all = [_insertOutbox, _readSeq, _findDuplicate, _roomAndMember, _insertEvent, _advanceRoom, _advanceRead, _insertMember, _deleteMember, _updateRole, _findDirect, _insertRoom, _getRoom];
         }
 
         public void Enlist(SqliteTransaction tx)
@@ -78,6 +80,12 @@ public sealed partial class SqliteRoomWriter
         {
             Bind(_readSeq, room, user);
             return (long)_readSeq.ExecuteScalar()!;
+        }
+
+        public void InsertOutbox(long room, long seq, string topic, long at)
+        {
+            Bind(_insertOutbox, room, seq, topic, at);
+            _insertOutbox.ExecuteNonQuery();
         }
 
         public void InsertEvent(EventDto e, long id)

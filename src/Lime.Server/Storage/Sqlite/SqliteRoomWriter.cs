@@ -221,6 +221,7 @@ public sealed partial class SqliteRoomWriter : IRoomWriter, IHostedService, IDis
         long id = _ids.Next();
         var e = new EventDto(Id(id), m.RoomId, seq, EventKinds.Message, m.SenderId, now, m.Text, m.ReplyTo, m.ClientMsgId);
         sql.InsertEvent(e, id);
+        sql.InsertOutbox(m.RoomId, seq, OutboxTopics.Message, now); // side effects leave through the outbox, same commit
         sql.AdvanceRoom(m.RoomId, seq, now, isMessage: true, memberDelta: 0);
         sql.AdvanceReadSeq(m.RoomId, m.SenderId, seq); // sending implies having read everything before it
         return new RoomWriteResult(null, [e], new AckDto(e.Id, m.RoomId, seq, now, m.ClientMsgId, Duplicate: false));

@@ -65,7 +65,7 @@ CREATE TABLE events (
 CREATE UNIQUE INDEX events_idempotency ON events(room_id, sender_id, client_msg_id) WHERE client_msg_id IS NOT NULL;
 
 -- Side effects (push, search indexing) leave through here; rows are written in the commit of their event.
--- The dispatcher comes with the push issue; until then nothing is written here.
+-- Every message writes one row (topic "message") in its commit; the push dispatcher consumes them.
 CREATE TABLE outbox (
     id              INTEGER PRIMARY KEY,
     room_id         INTEGER NOT NULL,
