@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Lime.Server.Push;
 
 namespace Lime.Server;
 
@@ -18,6 +19,7 @@ public sealed class LimeOptions
     public LimitOptions Limits { get; set; } = new();
     public RoomOptions Rooms { get; set; } = new();
     public PresenceOptions Presence { get; set; } = new();
+    public PushOptions Push { get; set; } = new();
 }
 
 public sealed class RoomOptions
@@ -51,7 +53,7 @@ public sealed class PresenceOptions
 
 public sealed class StorageOptions
 {
-    /// <summary><c>sqlite</c> (embedded default).</summary>
+    /// <summary><c>sqlite</c> (embedded default, one node) or <c>postgres</c> (several nodes).</summary>
     public string Provider { get; set; } = "sqlite";
 
     /// <summary>Directory for the SQLite database and the generated signing key; relative to the working directory.</summary>
@@ -60,6 +62,16 @@ public sealed class StorageOptions
     /// <summary>Most writes folded into one durable commit (group commit).</summary>
     [Range(1, 10_000)]
     public int MaxBatch { get; set; } = 512;
+
+    /// <summary>
+    /// How long a sender waits for its write to be confirmed durable before hearing "not confirmed" (the commit is
+    /// never cancelled; a retry with the same client_msg_id resolves the outcome).
+    /// </summary>
+    [Range(1, 3600)]
+    public int AckTimeoutSeconds { get; set; } = 10;
+
+    /// <summary>PostgreSQL connection string (Storage:Provider = postgres).</summary>
+    public string PostgresConnectionString { get; set; } = "";
 }
 
 public sealed class FanoutOptions

@@ -12,6 +12,12 @@ public static partial class Log
     [LoggerMessage(1101, LogLevel.Warning, "A batch of {Count} room writes failed; retrying each alone")]
     public static partial void BatchRetriedSingly(ILogger logger, int count, Exception exception);
 
+    [LoggerMessage(1102, LogLevel.Warning, "A commit of {Count} room writes was not confirmed by every synchronous standby; refused as not confirmed")]
+    public static partial void CommitNotConfirmed(ILogger logger, int count);
+
+    [LoggerMessage(1103, LogLevel.Information, "PostgreSQL: {Message}")]
+    public static partial void PostgresNotice(ILogger logger, string message);
+
     [LoggerMessage(1200, LogLevel.Error, "Delivering event {Room}/{Seq} failed")]
     public static partial void DeliveryFailed(ILogger logger, long room, long seq, Exception exception);
 

@@ -1,7 +1,7 @@
 using Lime.Server.Api;
 using Lime.Server.Diagnostics;
 using Lime.Server.Realtime;
-using Lime.Server.Storage.Sqlite;
+using Lime.Server.Storage.Sql;
 using Microsoft.Extensions.Options;
 using Scalar.AspNetCore;
 
@@ -13,12 +13,9 @@ public static class LimePipeline
     public static WebApplication UseLime(this WebApplication app)
     {
         var options = app.Services.GetRequiredService<IOptions<LimeOptions>>().Value;
-        if (options.Storage.Provider == "sqlite")
-        {
-            app.Services.GetRequiredService<SqliteDatabase>().Migrate();
-        }
-
-        Log.Starting(app.Logger, options.NodeId, options.Storage.Provider, Path.GetFullPath(options.Storage.DataDirectory), options.Fanout.Provider);
+        var database = app.Services.GetRequiredService<ISqlDatabase>();
+        database.Migrate();
+        Log.Starting(app.Logger, options.NodeId, database.Dialect.Name, database.Location, options.Fanout.Provider);
 
         app.UseExceptionHandler();
         app.UseStatusCodePages();

@@ -6,6 +6,8 @@ using Lime.Server.Chat;
 using Lime.Server.Fanout;
 using Lime.Server.Realtime;
 using Lime.Server.Storage;
+using Lime.Server.Storage.Postgres;
+using Lime.Server.Storage.Sql;
 using Lime.Server.Storage.Sqlite;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Builder;
@@ -37,7 +39,7 @@ public static class LimeServices
 
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(sp => new Snowflake(sp.GetRequiredService<IOptions<LimeOptions>>().Value.NodeId));
-        services.AddStorage(options.Storage.Provider);
+        services.AddStorage();
         services.AddFanout(options.Fanout.Provider);
 
         services.AddSingleton<ConnectionRegistry>();
@@ -82,23 +84,37 @@ public static class LimeServices
         return builder;
     }
 
-    /// <summary>The storage backend: one readable switch, unknown values fail at start.</summary>
-    private static void AddStorage(this IServiceCollection services, string provider)
+    /// <summary>
+    /// The storage backend: one readable switch on Lime:Storage:Provider, read when the services are first resolved
+    /// (so every configuration source counts); unknown values fail at start.
+    /// </summary>
+    private static void AddStorage(this IServiceCollection services)
     {
-        switch (provider)
+        services.AddSingleton<SqliteDatabase>();
+        services.AddSingleton<PostgresDatabase>();
+        services.AddSingleton<SqliteRoomWriter>();
+        services.AddSingleton<PostgresRoomWriter>();
+        services.AddSingleton<ISqlDatabase>(sp => StorageProvider(sp) switch
         {
-            case "sqlite":
-                services.AddSingleton<SqliteDatabase>();
-                services.AddSingleton<IAccountStore, SqliteAccountStore>();
-                services.AddSingleton<IRoomStore, SqliteRoomStore>();
-                services.AddSingleton<SqliteRoomWriter>();
-                services.AddSingleton<IRoomWriter>(sp => sp.GetRequiredService<SqliteRoomWriter>());
-                services.AddHostedService(sp => sp.GetRequiredService<SqliteRoomWriter>());
-                break;
-            default:
-                throw new InvalidOperationException($"Unknown Lime:Storage:Provider '{provider}'. Supported: sqlite.");
-        }
+            "sqlite" => sp.GetRequiredService<SqliteDatabase>(),
+            _ => sp.GetRequiredService<PostgresDatabase>(),
+        });
+        services.AddSingleton<IRoomWriter>(sp => StorageProvider(sp) switch
+        {
+            "sqlite" => sp.GetRequiredService<SqliteRoomWriter>(),
+            _ => sp.GetRequiredService<PostgresRoomWriter>(),
+        });
+        services.AddSingleton<IAccountStore, SqlAccountStore>();
+        services.AddSingleton<IRoomStore, SqlRoomStore>();
+        services.AddHostedService(sp => (RoomWriter)sp.GetRequiredService<IRoomWriter>());
     }
+
+    private static string StorageProvider(IServiceProvider sp) => sp.GetRequiredService<IOptions<LimeOptions>>().Value.Storage.Provider switch
+    {
+        "sqlite" => "sqlite",
+        "postgres" => "postgres",
+        var other => throw new InvalidOperationException($"Unknown Lime:Storage:Provider '{other}'. Supported: sqlite, postgres."),
+    };
 
     private static void AddFanout(this IServiceCollection services, string provider)
     {

@@ -8,7 +8,19 @@ namespace Lime.Server.Storage;
 /// (ChatService); the writer enforces what must hold at commit time: membership of a sender, idempotency,
 /// one direct room per pair.
 /// </summary>
-public abstract record RoomWrite;
+public abstract record RoomWrite
+{
+    /// <summary>The existing room this write changes (and locks); 0 for a new room.</summary>
+    public long RoomKey => this switch
+    {
+        AppendMessage m => m.RoomId,
+        AddMembers a => a.RoomId,
+        RemoveMember r => r.RoomId,
+        SetRole s => s.RoomId,
+        MarkRead r => r.RoomId,
+        _ => 0,
+    };
+}
 
 /// <summary>Topics of outbox entries: what kind of side effect an entry stands for.</summary>
 public static class OutboxTopics

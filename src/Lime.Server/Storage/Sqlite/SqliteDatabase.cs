@@ -1,5 +1,7 @@
+using System.Data.Common;
 using System.Globalization;
 using System.Reflection;
+using Lime.Server.Storage.Sql;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
 
@@ -10,10 +12,10 @@ namespace Lime.Server.Storage.Sqlite;
 /// WAL journal + synchronous=FULL: a committed transaction survives a process kill or power loss.
 /// One process owns the file (the embedded default is a single node).
 /// </summary>
-public sealed class SqliteDatabase
+public sealed class SqliteDatabase : ISqlDatabase
 {
     /// <summary>The newest schema this build understands; it refuses to start against a newer one.</summary>
-    public const int SchemaVersion = 2;
+    public const int SchemaVersion = 3;
 
     private readonly string _connectionString;
 
@@ -32,6 +34,12 @@ public sealed class SqliteDatabase
     }
 
     public string FilePath { get; }
+
+    public SqlDialect Dialect => SqlDialect.Sqlite;
+
+    public string Location => FilePath;
+
+    public DbConnection OpenConnection() => Open();
 
     public SqliteConnection Open()
     {

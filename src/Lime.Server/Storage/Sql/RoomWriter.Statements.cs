@@ -1,60 +1,60 @@
+using System.Data.Common;
 using Lime.Protocol;
-using Microsoft.Data.Sqlite;
 
-namespace Lime.Server.Storage.Sqlite;
+namespace Lime.Server.Storage.Sql;
 
-public sealed partial class SqliteRoomWriter
+public abstract partial class RoomWriter
 {
     private readonly record struct RoomState(string Kind, long LastSeq, long MemberCount, string? Role);
 
     /// <summary>The writer's prepared statements, reused for every write on its one connection.</summary>
     private sealed class Statements : IDisposable
     {
-        private readonly SqliteCommand _findDuplicate;
-        private readonly SqliteCommand _roomAndMember;
-        private readonly SqliteCommand _insertEvent;
-        private readonly SqliteCommand _advanceRoom;
-        private readonly SqliteCommand _advanceRead;
-        private readonly SqliteCommand _insertMember;
-        private readonly SqliteCommand _deleteMember;
-        private readonly SqliteCommand _updateRole;
-        private readonly SqliteCommand _findDirect;
-        private readonly SqliteCommand _insertRoom;
-        private readonly SqliteCommand _getRoom;
-        private readonly SqliteCommand _readSeq;
-        private readonly SqliteCommand _insertOutbox;
-        private readonly SqliteCommand[] _all;
+        private readonly DbCommand _findDuplicate;
+        private readonly DbCommand _roomAndMember;
+        private readonly DbCommand _insertEvent;
+        private readonly DbCommand _advanceRoom;
+        private readonly DbCommand _advanceRead;
+        private readonly DbCommand _insertMember;
+        private readonly DbCommand _deleteMember;
+        private readonly DbCommand _updateRole;
+        private readonly DbCommand _findDirect;
+        private readonly DbCommand _insertRoom;
+        private readonly DbCommand _getRoom;
+        private readonly DbCommand _readSeq;
+        private readonly DbCommand _insertOutbox;
+        private readonly DbCommand[] _all;
 
-        public Statements(SqliteConnection c)
+        public Statements(DbConnection c, SqlDialect dialect)
         {
-            _findDuplicate = Command(c, "SELECT seq, id, created_at FROM events WHERE room_id = $room AND sender_id = $sender AND client_msg_id = $cmid", "$room", "$sender", "$cmid");
-            _roomAndMember = Command(c, "SELECT r.kind, r.last_seq, r.member_count, m.role FROM rooms r LEFT JOIN members m ON m.room_id = r.id AND m.user_id = $user WHERE r.id = $room", "$room", "$user");
+            _findDuplicate = Command(c, "SELECT seq, id, created_at FROM events WHERE room_id = @room AND sender_id = @sender AND client_msg_id = @cmid", "@room", "@sender", "@cmid");
+            _roomAndMember = Command(c, "SELECT r.kind, r.last_seq, r.member_count, m.role FROM rooms r LEFT JOIN members m ON m.room_id = r.id AND m.user_id = @user WHERE r.id = @room" + dialect.LockRoom, "@room", "@user");
             _insertEvent = Command(c,
                 "INSERT INTO events (room_id, seq, id, kind, sender_id, client_msg_id, text, reply_to, data, created_at) " +
-                "VALUES ($room, $seq, $id, $kind, $sender, $cmid, $text, $reply, $data, $at)",
-                "$room", "$seq", "$id", "$kind", "$sender", "$cmid", "$text", "$reply", "$data", "$at");
+                "VALUES (@room, @seq, @id, @kind, @sender, @cmid, @text, @reply, @data, @at)",
+                "@room", "@seq", "@id", "@kind", "@sender", "@cmid", "@text", "@reply", "@data", "@at");
             _advanceRoom = Command(c,
-                "UPDATE rooms SET last_seq = $seq, last_msg_seq = CASE WHEN $msg THEN $seq ELSE last_msg_seq END, " +
-                "last_activity_at = $at, member_count = member_count + $delta WHERE id = $room",
-                "$room", "$seq", "$msg", "$at", "$delta");
-            _advanceRead = Command(c, "UPDATE members SET read_seq = $seq WHERE room_id = $room AND user_id = $user AND read_seq < $seq", "$room", "$user", "$seq");
+                "UPDATE rooms SET last_seq = @seq, last_msg_seq = CASE WHEN @msg = 1 THEN @seq ELSE last_msg_seq END, " +
+                "last_activity_at = @at, member_count = member_count + @delta WHERE id = @room",
+                "@room", "@seq", "@msg", "@at", "@delta");
+            _advanceRead = Command(c, "UPDATE members SET read_seq = @seq WHERE room_id = @room AND user_id = @user AND read_seq < @seq", "@room", "@user", "@seq");
             _insertMember = Command(c,
-                "INSERT INTO members (room_id, user_id, role, joined_at, joined_seq, read_seq) VALUES ($room, $user, $role, $at, $seq, $seq)",
-                "$room", "$user", "$role", "$at", "$seq");
-            _deleteMember = Command(c, "DELETE FROM members WHERE room_id = $room AND user_id = $user", "$room", "$user");
-            _updateRole = Command(c, "UPDATE members SET role = $role WHERE room_id = $room AND user_id = $user", "$room", "$user", "$role");
-            _findDirect = Command(c, "SELECT id FROM rooms WHERE direct_key = $key", "$key");
+                "INSERT INTO members (room_id, user_id, role, joined_at, joined_seq, read_seq) VALUES (@room, @user, @role, @at, @seq, @seq)",
+                "@room", "@user", "@role", "@at", "@seq");
+            _deleteMember = Command(c, "DELETE FROM members WHERE room_id = @room AND user_id = @user", "@room", "@user");
+            _updateRole = Command(c, "UPDATE members SET role = @role WHERE room_id = @room AND user_id = @user", "@room", "@user", "@role");
+            _findDirect = Command(c, "SELECT id FROM rooms WHERE direct_key = @key", "@key");
             _insertRoom = Command(c,
                 "INSERT INTO rooms (kind, name, name_lower, topic, direct_key, created_by, created_at, last_seq, last_msg_seq, last_activity_at, member_count) " +
-                "VALUES ($kind, $name, $lower, $topic, $key, $by, $at, 1, 0, $at, $count) RETURNING id",
-                "$kind", "$name", "$lower", "$topic", "$key", "$by", "$at", "$count");
-            _getRoom = Command(c, $"SELECT {SqliteRoomStore.RoomColumns} FROM rooms r WHERE r.id = $room", "$room");
-            _readSeq = Command(c, "SELECT read_seq FROM members WHERE room_id = $room AND user_id = $user", "$room", "$user");
-            _insertOutbox = Command(c, "INSERT INTO outbox (room_id, seq, topic, created_at, next_attempt_at) VALUES ($room, $seq, $topic, $at, $at)", "$room", "$seq", "$topic", "$at");
+                "VALUES (@kind, @name, @lower, @topic, @key, @by, @at, 1, 0, @at, @count) RETURNING id",
+                "@kind", "@name", "@lower", "@topic", "@key", "@by", "@at", "@count");
+            _getRoom = Command(c, $"SELECT {SqlRoomStore.RoomColumns} FROM rooms r WHERE r.id = @room", "@room");
+            _readSeq = Command(c, "SELECT read_seq FROM members WHERE room_id = @room AND user_id = @user", "@room", "@user");
+            _insertOutbox = Command(c, "INSERT INTO outbox (room_id, seq, topic, created_at, next_attempt_at) VALUES (@room, @seq, @topic, @at, @at)", "@room", "@seq", "@topic", "@at");
             _all = [_insertOutbox, _readSeq, _findDuplicate, _roomAndMember, _insertEvent, _advanceRoom, _advanceRead, _insertMember, _deleteMember, _updateRole, _findDirect, _insertRoom, _getRoom];
         }
 
-        public void Enlist(SqliteTransaction tx)
+        public void Enlist(DbTransaction tx)
         {
             foreach (var command in _all)
             {
@@ -142,7 +142,7 @@ public sealed partial class SqliteRoomWriter
             Bind(_getRoom, room);
             using var r = _getRoom.ExecuteReader();
             r.Read();
-            return SqliteRoomStore.ReadRoom(r, 0);
+            return SqlRoomStore.ReadRoom(r, 0);
         }
 
         public void Dispose()
@@ -153,19 +153,19 @@ public sealed partial class SqliteRoomWriter
             }
         }
 
-        private static SqliteCommand Command(SqliteConnection c, string text, params string[] parameters)
+        private static DbCommand Command(DbConnection c, string text, params string[] parameters)
         {
             var command = c.CreateCommand();
             command.CommandText = text;
             foreach (string name in parameters)
             {
-                command.Parameters.Add(new SqliteParameter { ParameterName = name });
+                SqlRoomStore.Add(command, name, null);
             }
 
             return command;
         }
 
-        private static void Bind(SqliteCommand command, params object?[] values)
+        private static void Bind(DbCommand command, params object?[] values)
         {
             for (int i = 0; i < values.Length; i++)
             {

@@ -1,10 +1,11 @@
+using System.Data.Common;
 using Dapper;
 using Lime.Protocol;
-using Microsoft.Data.Sqlite;
 
-namespace Lime.Server.Storage.Sqlite;
+namespace Lime.Server.Storage.Sql;
 
-public sealed class SqliteRoomStore(SqliteDatabase db) : IRoomStore
+/// <summary>Reads of rooms, members and events in SQL: one copy of the SQL for SQLite and PostgreSQL.</summary>
+public sealed class SqlRoomStore(ISqlDatabase db) : IRoomStore
 {
     internal const string RoomColumns =
         "r.id AS Id, r.kind AS Kind, r.name AS Name, r.topic AS Topic, r.direct_key AS DirectKey, r.created_by AS CreatedBy, " +
@@ -17,28 +18,28 @@ public sealed class SqliteRoomStore(SqliteDatabase db) : IRoomStore
 
     public async Task<RoomRecord?> GetRoomAsync(long roomId, CancellationToken ct)
     {
-        using var c = db.Open();
+        using var c = db.OpenConnection();
         return await c.QuerySingleOrDefaultAsync<RoomRecord>(new CommandDefinition(
             $"SELECT {RoomColumns} FROM rooms r WHERE r.id = @roomId", new { roomId }, cancellationToken: ct));
     }
 
     public async Task<RoomRecord?> FindDirectAsync(string directKey, CancellationToken ct)
     {
-        using var c = db.Open();
+        using var c = db.OpenConnection();
         return await c.QuerySingleOrDefaultAsync<RoomRecord>(new CommandDefinition(
             $"SELECT {RoomColumns} FROM rooms r WHERE r.direct_key = @directKey", new { directKey }, cancellationToken: ct));
     }
 
     public async Task<MemberRecord?> GetMemberAsync(long roomId, long userId, CancellationToken ct)
     {
-        using var c = db.Open();
+        using var c = db.OpenConnection();
         return await c.QuerySingleOrDefaultAsync<MemberRecord>(new CommandDefinition(
             $"SELECT {MemberColumns} FROM members m WHERE m.room_id = @roomId AND m.user_id = @userId", new { roomId, userId }, cancellationToken: ct));
     }
 
     public async Task<IReadOnlyList<MemberDto>> ListMembersAsync(long roomId, long afterUserId, int limit, CancellationToken ct)
     {
-        using var c = db.Open();
+        using var c = db.OpenConnection();
         var rows = await c.QueryAsync<(long UserId, string Username, string DisplayName, string Role, long JoinedAt, long ReadSeq)>(new CommandDefinition(
             "SELECT m.user_id, u.username, u.display_name, m.role, m.joined_at, m.read_seq FROM members m JOIN users u ON u.id = m.user_id " +
             "WHERE m.room_id = @roomId AND m.user_id > @afterUserId ORDER BY m.user_id LIMIT @limit",
@@ -48,7 +49,7 @@ public sealed class SqliteRoomStore(SqliteDatabase db) : IRoomStore
 
     public async Task<long?> OldestMemberWithRoleAsync(long roomId, string role, long except, CancellationToken ct)
     {
-        using var c = db.Open();
+        using var c = db.OpenConnection();
         return await c.QuerySingleOrDefaultAsync<long?>(new CommandDefinition(
             "SELECT user_id FROM members WHERE room_id = @roomId AND role = @role AND user_id <> @except ORDER BY joined_seq, user_id LIMIT 1",
             new { roomId, role, except }, cancellationToken: ct));
@@ -56,7 +57,7 @@ public sealed class SqliteRoomStore(SqliteDatabase db) : IRoomStore
 
     public async Task<IReadOnlyList<long>> RoomIdsOfUserAsync(long userId, CancellationToken ct)
     {
-        using var c = db.Open();
+        using var c = db.OpenConnection();
         var rows = await c.QueryAsync<long>(new CommandDefinition(
             "SELECT room_id FROM members WHERE user_id = @userId", new { userId }, cancellationToken: ct));
         return rows.AsList();
@@ -64,7 +65,7 @@ public sealed class SqliteRoomStore(SqliteDatabase db) : IRoomStore
 
     public async Task<IReadOnlyList<RoomListRow>> ListRoomsOfUserAsync(long userId, (long ActivityAt, long RoomId)? after, int limit, CancellationToken ct)
     {
-        using var c = db.Open();
+        using var c = db.OpenConnection();
         using var cmd = c.CreateCommand();
         // Unread = messages after the watermark written by someone else: derived on read, never a stored counter.
         cmd.CommandText =
@@ -75,11 +76,11 @@ public sealed class SqliteRoomStore(SqliteDatabase db) : IRoomStore
             "LEFT JOIN events lm ON lm.room_id = r.id AND lm.seq = r.last_msg_seq " +
             "WHERE m.user_id = @userId AND (@hasCursor = 0 OR r.last_activity_at < @activity OR (r.last_activity_at = @activity AND r.id < @roomId)) " +
             "ORDER BY r.last_activity_at DESC, r.id DESC LIMIT @limit";
-        cmd.Parameters.AddWithValue("@userId", userId);
-        cmd.Parameters.AddWithValue("@hasCursor", after is null ? 0 : 1);
-        cmd.Parameters.AddWithValue("@activity", after?.ActivityAt ?? 0);
-        cmd.Parameters.AddWithValue("@roomId", after?.RoomId ?? 0);
-        cmd.Parameters.AddWithValue("@limit", limit);
+        Add(cmd, "@userId", userId);
+        Add(cmd, "@hasCursor", after is null ? 0 : 1);
+        Add(cmd, "@activity", after?.ActivityAt ?? 0L);
+        Add(cmd, "@roomId", after?.RoomId ?? 0L);
+        Add(cmd, "@limit", (long)limit);
         var list = new List<RoomListRow>();
         using var reader = await cmd.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
@@ -96,7 +97,7 @@ public sealed class SqliteRoomStore(SqliteDatabase db) : IRoomStore
 
     public async Task<IReadOnlyList<RoomRecord>> SearchChannelsAsync(string prefix, (string Name, long RoomId)? after, int limit, CancellationToken ct)
     {
-        using var c = db.Open();
+        using var c = db.OpenConnection();
         string lower = prefix.ToLowerInvariant();
         // Range scan on (kind, name_lower): [prefix, prefix + U+FFFF).
         var rows = await c.QueryAsync<RoomRecord>(new CommandDefinition(
@@ -110,13 +111,13 @@ public sealed class SqliteRoomStore(SqliteDatabase db) : IRoomStore
 
     public async Task<IReadOnlyList<EventDto>> GetEventsAsync(long roomId, long afterSeq, long beforeSeq, int limit, bool newestFirst, CancellationToken ct)
     {
-        using var c = db.Open();
+        using var c = db.OpenConnection();
         using var cmd = c.CreateCommand();
         cmd.CommandText = $"SELECT {EventColumns} FROM events WHERE room_id = @room AND seq > @after AND seq < @before ORDER BY seq {(newestFirst ? "DESC" : "ASC")} LIMIT @limit";
-        cmd.Parameters.AddWithValue("@room", roomId);
-        cmd.Parameters.AddWithValue("@after", afterSeq);
-        cmd.Parameters.AddWithValue("@before", beforeSeq);
-        cmd.Parameters.AddWithValue("@limit", limit);
+        Add(cmd, "@room", roomId);
+        Add(cmd, "@after", afterSeq);
+        Add(cmd, "@before", beforeSeq);
+        Add(cmd, "@limit", (long)limit);
         var list = new List<EventDto>(Math.Min(limit, 256));
         using var reader = await cmd.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
@@ -140,7 +141,7 @@ public sealed class SqliteRoomStore(SqliteDatabase db) : IRoomStore
             return results;
         }
 
-        using var c = db.Open();
+        using var c = db.OpenConnection();
         using var asc = EventsCommand(c, newestFirst: false);
         using var desc = EventsCommand(c, newestFirst: true);
         for (int i = 0; i < ranges.Count; i++)
@@ -150,7 +151,7 @@ public sealed class SqliteRoomStore(SqliteDatabase db) : IRoomStore
             cmd.Parameters[0].Value = r.Room;
             cmd.Parameters[1].Value = r.AfterSeq;
             cmd.Parameters[2].Value = r.BeforeSeq;
-            cmd.Parameters[3].Value = r.Limit;
+            cmd.Parameters[3].Value = (long)r.Limit;
             var list = new List<EventDto>(Math.Min(r.Limit, 256));
             using (var reader = await cmd.ExecuteReaderAsync(ct))
             {
@@ -178,17 +179,17 @@ public sealed class SqliteRoomStore(SqliteDatabase db) : IRoomStore
             return [];
         }
 
-        using var c = db.Open();
+        using var c = db.OpenConnection();
         var rows = await c.QueryAsync<(long Room, long User, long Seq)>(new CommandDefinition(
-            "SELECT room_id, user_id, read_seq FROM members WHERE room_id IN (SELECT value FROM json_each(@rooms))",
-            new { rooms = System.Text.Json.JsonSerializer.Serialize(roomIds.ToArray(), StorageJsonContext.Default.Int64Array) },
+            $"SELECT room_id, user_id, read_seq FROM members WHERE room_id IN {db.Dialect.IdList("@rooms")}",
+            new { rooms = db.Dialect.IdListValue(roomIds) },
             cancellationToken: ct));
         return rows.Select(r => (r.Room, new MemberRead(r.User, r.Seq))).ToList();
     }
 
     public async Task<long> CountUnreadAsync(long roomId, long userId, long afterSeq, CancellationToken ct)
     {
-        using var c = db.Open();
+        using var c = db.OpenConnection();
         return await c.ExecuteScalarAsync<long>(new CommandDefinition(
             "SELECT count(*) FROM events WHERE room_id = @roomId AND seq > @afterSeq AND kind = 'message' AND sender_id <> @userId",
             new { roomId, userId, afterSeq }, cancellationToken: ct));
@@ -196,28 +197,36 @@ public sealed class SqliteRoomStore(SqliteDatabase db) : IRoomStore
 
     public async Task<long> TotalUnreadAsync(long userId, CancellationToken ct)
     {
-        using var c = db.Open();
+        using var c = db.OpenConnection();
         return await c.ExecuteScalarAsync<long>(new CommandDefinition(
-            "SELECT coalesce(sum((SELECT count(*) FROM events e WHERE e.room_id = m.room_id AND e.seq > m.read_seq AND e.kind = 'message' AND e.sender_id <> m.user_id)), 0) " +
+            "SELECT CAST(coalesce(sum((SELECT count(*) FROM events e WHERE e.room_id = m.room_id AND e.seq > m.read_seq AND e.kind = 'message' AND e.sender_id <> m.user_id)), 0) AS BIGINT) " +
             "FROM members m WHERE m.user_id = @userId",
             new { userId }, cancellationToken: ct));
     }
 
-    private static SqliteCommand EventsCommand(SqliteConnection c, bool newestFirst)
+    private static DbCommand EventsCommand(DbConnection c, bool newestFirst)
     {
         var cmd = c.CreateCommand();
-        cmd.CommandText = $"SELECT {EventColumns} FROM events WHERE room_id = $room AND seq > $after AND seq < $before ORDER BY seq {(newestFirst ? "DESC" : "ASC")} LIMIT $limit";
-        foreach (string name in new[] { "$room", "$after", "$before", "$limit" })
+        cmd.CommandText = $"SELECT {EventColumns} FROM events WHERE room_id = @room AND seq > @after AND seq < @before ORDER BY seq {(newestFirst ? "DESC" : "ASC")} LIMIT @limit";
+        foreach (string name in new[] { "@room", "@after", "@before", "@limit" })
         {
-            cmd.Parameters.Add(new SqliteParameter { ParameterName = name });
+            Add(cmd, name, 0L);
         }
 
         return cmd;
     }
 
+    internal static void Add(DbCommand cmd, string name, object? value)
+    {
+        var p = cmd.CreateParameter();
+        p.ParameterName = name;
+        p.Value = value ?? DBNull.Value;
+        cmd.Parameters.Add(p);
+    }
+
     public async Task<IReadOnlyList<long>> SmallRoomMatesAsync(long userId, int maxMembers, CancellationToken ct)
     {
-        using var c = db.Open();
+        using var c = db.OpenConnection();
         var rows = await c.QueryAsync<long>(new CommandDefinition(
             "SELECT DISTINCT o.user_id FROM members m JOIN rooms r ON r.id = m.room_id JOIN members o ON o.room_id = m.room_id " +
             "WHERE m.user_id = @userId AND r.member_count <= @maxMembers AND o.user_id <> @userId",
@@ -227,17 +236,17 @@ public sealed class SqliteRoomStore(SqliteDatabase db) : IRoomStore
 
     public async Task PingAsync(CancellationToken ct)
     {
-        using var c = db.Open();
+        using var c = db.OpenConnection();
         await c.ExecuteScalarAsync<long>(new CommandDefinition("SELECT count(*) FROM sqlite_schema", cancellationToken: ct));
     }
 
-    internal static RoomRecord ReadRoom(SqliteDataReader r, int o) => new(
+    internal static RoomRecord ReadRoom(DbDataReader r, int o) => new(
         r.GetInt64(o), r.GetString(o + 1), r.IsDBNull(o + 2) ? null : r.GetString(o + 2), r.IsDBNull(o + 3) ? null : r.GetString(o + 3),
         r.IsDBNull(o + 4) ? null : r.GetString(o + 4), r.GetInt64(o + 5), r.GetInt64(o + 6), r.GetInt64(o + 7), r.GetInt64(o + 8),
         r.GetInt64(o + 9), r.GetInt64(o + 10));
 
     /// <summary>Reads the columns of <see cref="EventColumns"/> starting at <paramref name="o"/>.</summary>
-    internal static EventDto ReadEvent(SqliteDataReader r, int o)
+    internal static EventDto ReadEvent(DbDataReader r, int o)
     {
         var data = EventData.Parse(r.IsDBNull(o + 8) ? null : r.GetString(o + 8));
         return new EventDto(

@@ -1,0 +1,86 @@
+using System.Data.Common;
+using System.Reflection;
+using Lime.Server.Storage.Sql;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Lime.Server.Storage.Postgres;
+
+/// <summary>
+/// PostgreSQL: one pooled <see cref="NpgsqlDataSource"/> per process, numbered migrations applied at start-up under
+/// an advisory lock (several nodes may start at once), refusing a database whose schema is newer than this build.
+/// </summary>
+public sealed class PostgresDatabase : ISqlDatabase, IDisposable
+{
+    /// <summary>The newest schema this build understands.</summary>
+    public const int SchemaVersion = 1;
+    private const long MigrationLock = 0x4C494D45; // "LIME"
+
+    public PostgresDatabase(IOptions<LimeOptions> options)
+    {
+        string connectionString = options.Value.Storage.PostgresConnectionString;
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            throw new InvalidOperationException("Lime:Storage:PostgresConnectionString is required when Lime:Storage:Provider is 'postgres'.");
+        }
+
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        Location = $"{builder.Host}:{builder.Port}/{builder.Database}";
+        Source = NpgsqlDataSource.Create(builder);
+    }
+
+    public NpgsqlDataSource Source { get; }
+
+    public SqlDialect Dialect => SqlDialect.Postgres;
+
+    public string Location { get; }
+
+    public DbConnection OpenConnection() => Source.OpenConnection();
+
+    public void Migrate()
+    {
+        using var connection = Source.OpenConnection();
+        Execute(connection, null, $"SELECT pg_advisory_lock({MigrationLock})");
+        try
+        {
+            Execute(connection, null, "CREATE TABLE IF NOT EXISTS schema_version (version integer NOT NULL)");
+            using var read = new NpgsqlCommand("SELECT coalesce(max(version), 0) FROM schema_version", connection);
+            int current = Convert.ToInt32(read.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+            if (current > SchemaVersion)
+            {
+                throw new InvalidOperationException(
+                    $"The database {Location} has schema version {current}, newer than this LIME build understands ({SchemaVersion}). Refusing to start.");
+            }
+
+            var assembly = typeof(PostgresDatabase).Assembly;
+            for (int version = current + 1; version <= SchemaVersion; version++)
+            {
+                using var tx = connection.BeginTransaction();
+                Execute(connection, tx, ReadMigration(assembly, version));
+                Execute(connection, tx, $"DELETE FROM schema_version; INSERT INTO schema_version VALUES ({version})");
+                tx.Commit();
+            }
+        }
+        finally
+        {
+            Execute(connection, null, $"SELECT pg_advisory_unlock({MigrationLock})");
+        }
+    }
+
+    public void Dispose() => Source.Dispose();
+
+    private static void Execute(NpgsqlConnection connection, NpgsqlTransaction? tx, string sql)
+    {
+        using var command = new NpgsqlCommand(sql, connection, tx);
+        command.ExecuteNonQuery();
+    }
+
+    private static string ReadMigration(Assembly assembly, int version)
+    {
+        string prefix = $"Lime.Postgres.{version:D3}_";
+        string name = assembly.GetManifestResourceNames().Single(n => n.StartsWith(prefix, StringComparison.Ordinal));
+        using var stream = assembly.GetManifestResourceStream(name)!;
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+}

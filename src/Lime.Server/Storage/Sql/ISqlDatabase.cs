@@ -1,0 +1,18 @@
+using System.Data.Common;
+
+namespace Lime.Server.Storage.Sql;
+
+/// <summary>A SQL database LIME keeps its state in: connections with LIME's settings, and the schema migrations.</summary>
+public interface ISqlDatabase
+{
+    SqlDialect Dialect { get; }
+
+    /// <summary>Where the data lives, for the start-up log (a path or host/database, never a password).</summary>
+    string Location { get; }
+
+    /// <summary>An open connection (pooled).</summary>
+    DbConnection OpenConnection();
+
+    /// <summary>Creates or upgrades the schema; throws if the database is from a newer LIME.</summary>
+    void Migrate();
+}

@@ -1,0 +1,426 @@
+using System.Data.Common;
+using System.Globalization;
+using System.Threading.Channels;
+using Lime.Protocol;
+using Lime.Server.Chat;
+using Lime.Server.Diagnostics;
+using Lime.Server.Fanout;
+using Microsoft.Extensions.Options;
+
+namespace Lime.Server.Storage.Sql;
+
+/// <summary>
+/// This node's writer for rooms, with group commit: writes queue up while the previous commit is being made
+/// durable, then up to <see cref="StorageOptions.MaxBatch"/> of them go into the next transaction (in room order,
+/// so concurrent writers on other nodes lock rooms in the same order). A caller's task completes only after that
+/// transaction has committed and the backend confirms it durable (<see cref="CommitConfirmed"/>); then the batch's
+/// events are published to the fanout in seq order. Each room write reads the room row first (locking it where
+/// several processes write) and assigns seq = last_seq + 1, so seqs are gap-free.
+/// </summary>
+public abstract partial class RoomWriter : IRoomWriter, IHostedService, IDisposable
+{
+    private readonly ISqlDatabase _db;
+    private readonly IFanout _fanout;
+    private readonly Snowflake _ids;
+    private readonly ILogger _log;
+    private readonly int _maxBatch;
+    private readonly TimeSpan _ackTimeout;
+    private readonly Channel<Pending> _queue = Channel.CreateBounded<Pending>(new BoundedChannelOptions(65_536)
+    {
+        SingleReader = true,
+        FullMode = BoundedChannelFullMode.Wait,
+    });
+
+    private DbConnection? _connection;
+    private Statements? _sql;
+    private Task? _loop;
+
+    protected RoomWriter(ISqlDatabase db, IFanout fanout, Snowflake ids, IOptions<LimeOptions> options, ILogger log)
+    {
+        _db = db;
+        _fanout = fanout;
+        _ids = ids;
+        _log = log;
+        _maxBatch = options.Value.Storage.MaxBatch;
+        _ackTimeout = TimeSpan.FromSeconds(options.Value.Storage.AckTimeoutSeconds);
+    }
+
+    /// <summary>Called on the writer's connection inside each batch transaction just before COMMIT.</summary>
+    protected virtual void BeforeCommit(DbConnection connection, DbTransaction transaction)
+    {
+    }
+
+    /// <summary>
+    /// Whether the COMMIT that just returned is durable as the backend promises (e.g. reached every synchronous
+    /// standby). If not, the batch's callers are told it is not confirmed, and nothing is published.
+    /// </summary>
+    protected virtual bool CommitConfirmed(DbConnection connection) => true;
+
+    /// <summary>Opens the writer's connection (again after a failure).</summary>
+    protected virtual DbConnection Open() => _db.OpenConnection();
+
+    public async Task<RoomWriteResult> WriteAsync(RoomWrite write, CancellationToken ct = default)
+    {
+        var pending = new Pending(write);
+        if (!_queue.Writer.TryWrite(pending))
+        {
+            try
+            {
+                await _queue.Writer.WriteAsync(pending, ct);
+            }
+            catch (ChannelClosedException)
+            {
+                throw new LimeException(ErrorCodes.Unavailable, "The server is shutting down.");
+            }
+        }
+
+        // Not cancelled with the caller once queued: the write may commit. Past the deadline the caller hears
+        // "not confirmed" (the commit itself is never cancelled); a retry with the same client_msg_id resolves it.
+        try
+        {
+            return await pending.Completion.Task.WaitAsync(_ackTimeout, CancellationToken.None);
+        }
+        catch (TimeoutException)
+        {
+            throw NotConfirmed();
+        }
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _loop = Task.Run(RunAsync, CancellationToken.None);
+        return Task.CompletedTask;
+    }
+
+    private static LimeException NotConfirmed() => new(ErrorCodes.Unavailable,
+        "The write was not confirmed durable in time; its outcome is unknown. Retry with the same client_msg_id.");
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        _queue.Writer.TryComplete();
+        if (_loop is not null)
+        {
+            await _loop.WaitAsync(cancellationToken);
+        }
+    }
+
+    public void Dispose()
+    {
+        ResetConnection();
+        GC.SuppressFinalize(this);
+    }
+
+    private void ResetConnection()
+    {
+        _sql?.Dispose();
+        _sql = null;
+        _connection?.Dispose();
+        _connection = null;
+    }
+
+    private async Task RunAsync()
+    {
+        var batch = new List<Pending>(_maxBatch);
+        var reader = _queue.Reader;
+        while (await reader.WaitToReadAsync())
+        {
+            while (batch.Count < _maxBatch && reader.TryRead(out var p))
+            {
+                batch.Add(p);
+            }
+
+            // Room order (stable: one room's writes keep their order) so that writers on several nodes lock rooms in
+            // the same order and cannot deadlock.
+            var ordered = batch.OrderBy(p => p.Write.RoomKey).ToList();
+            try
+            {
+                Commit(ordered);
+            }
+            catch (Exception e)
+            {
+                Log.CommitFailed(_log, e);
+                ResetConnection();
+                foreach (var p in batch)
+                {
+                    p.Completion.TrySetException(new LimeException(ErrorCodes.Unavailable, "The message store is unavailable; the outcome is unknown. Retry with the same client_msg_id."));
+                }
+            }
+
+            batch.Clear();
+        }
+    }
+
+    /// <summary>Applies and commits a batch; on an unexpected failure retries each write alone so one cannot sink the rest.</summary>
+    private void Commit(List<Pending> batch)
+    {
+        try
+        {
+            ApplyAndCommit(batch);
+        }
+        catch (Exception e) when (e is not LimeException && e is not CommitNotConfirmedException && batch.Count > 1)
+        {
+            Log.BatchRetriedSingly(_log, batch.Count, e);
+            ResetConnection();
+            foreach (var p in batch)
+            {
+                try
+                {
+                    ApplyAndCommit([p]);
+                }
+                catch (CommitNotConfirmedException)
+                {
+                    p.Completion.TrySetException(NotConfirmed());
+                }
+                catch (Exception single) when (single is not LimeException)
+                {
+                    Log.CommitFailed(_log, single);
+                    ResetConnection();
+                    p.Completion.TrySetException(new LimeException(ErrorCodes.Unavailable, "The write failed; its outcome is unknown. Retry with the same client_msg_id."));
+                }
+            }
+        }
+        catch (CommitNotConfirmedException)
+        {
+            foreach (var p in batch)
+            {
+                p.Completion.TrySetException(NotConfirmed());
+            }
+        }
+    }
+
+    private void ApplyAndCommit(IReadOnlyList<Pending> batch)
+    {
+        _connection ??= Open();
+        _sql ??= new Statements(_connection, _db.Dialect);
+        var sql = _sql;
+        using (var tx = _connection.BeginTransaction())
+        {
+            sql.Enlist(tx);
+            foreach (var p in batch)
+            {
+                p.Result = null;
+                p.Error = null;
+                try
+                {
+                    // Every Apply* validates before its first write, so a LimeException leaves nothing behind.
+                    p.Result = p.Write switch
+                    {
+                        AppendMessage m => ApplyMessage(sql, m),
+                        CreateRoom c => ApplyCreateRoom(sql, c),
+                        AddMembers a => ApplyAddMembers(sql, a),
+                        RemoveMember r => ApplyRemoveMember(sql, r),
+                        SetRole s => ApplySetRole(sql, s),
+                        MarkRead r => ApplyMarkRead(sql, r),
+                        _ => throw new InvalidOperationException($"Unknown write {p.Write.GetType().Name}"),
+                    };
+                }
+                catch (LimeException e)
+                {
+                    p.Error = e;
+                }
+            }
+
+            BeforeCommit(_connection, tx);
+            tx.Commit();
+        }
+
+        if (!CommitConfirmed(_connection))
+        {
+            Log.CommitNotConfirmed(_log, batch.Count);
+            throw new CommitNotConfirmedException();
+        }
+
+        // Durable from here on. Publish in seq order, then answer the callers.
+        var events = new List<EventDto>();
+        foreach (var p in batch)
+        {
+            if (p.Result is { Events.Count: > 0 } r)
+            {
+                events.AddRange(r.Events);
+            }
+        }
+
+        if (events.Count > 0)
+        {
+            _fanout.Publish(events);
+        }
+
+        foreach (var p in batch)
+        {
+            if (p.Error is not null)
+            {
+                p.Completion.TrySetException(p.Error);
+            }
+            else
+            {
+                p.Completion.TrySetResult(p.Result!);
+            }
+        }
+    }
+
+    private RoomWriteResult ApplyMessage(Statements sql, AppendMessage m)
+    {
+        var dup = sql.FindDuplicate(m.RoomId, m.SenderId, m.ClientMsgId);
+        if (dup is { } d)
+        {
+            return new RoomWriteResult(null, [], new AckDto(Id(d.Id), m.RoomId, d.Seq, d.CreatedAt, m.ClientMsgId, Duplicate: true));
+        }
+
+        var state = sql.RoomAndMember(m.RoomId, m.SenderId) ?? throw LimeException.NotFound("No such room.");
+        if (state.Role is null)
+        {
+            throw LimeException.Forbidden("You are not a member of this room.");
+        }
+
+        if (m.ReplyTo is { } replyTo && (replyTo < 1 || replyTo > state.LastSeq))
+        {
+            throw LimeException.Validation("reply_to must be the seq of an earlier event in this room.");
+        }
+
+        long seq = state.LastSeq + 1;
+        long now = Now();
+        long id = _ids.Next();
+        var e = new EventDto(Id(id), m.RoomId, seq, EventKinds.Message, m.SenderId, now, m.Text, m.ReplyTo, m.ClientMsgId);
+        sql.InsertEvent(e, id);
+        sql.InsertOutbox(m.RoomId, seq, OutboxTopics.Message, now); // side effects leave through the outbox, same commit
+        sql.AdvanceRoom(m.RoomId, seq, now, isMessage: true, memberDelta: 0);
+        sql.AdvanceReadSeq(m.RoomId, m.SenderId, seq); // sending implies having read everything before it
+        return new RoomWriteResult(null, [e], new AckDto(e.Id, m.RoomId, seq, now, m.ClientMsgId, Duplicate: false));
+    }
+
+    private RoomWriteResult ApplyCreateRoom(Statements sql, CreateRoom c)
+    {
+        if (c.DirectKey is not null && sql.FindDirect(c.DirectKey) is { } existing)
+        {
+            return new RoomWriteResult(sql.GetRoom(existing), [], null);
+        }
+
+        long now = Now();
+        long[] members = [c.CreatorId, .. c.MemberIds.Where(u => u != c.CreatorId).Distinct()];
+        long roomId = sql.InsertRoom(c, now, members.Length);
+        long id = _ids.Next();
+        var e = new EventDto(Id(id), roomId, 1, EventKinds.RoomCreated, c.CreatorId, now, Users: members, Name: c.Name);
+        sql.InsertEvent(e, id);
+        foreach (long user in members)
+        {
+            string role = c.Kind == RoomKinds.Direct ? Roles.Member : user == c.CreatorId ? Roles.Owner : Roles.Member;
+            sql.InsertMember(roomId, user, role, now, 1);
+        }
+
+        return new RoomWriteResult(sql.GetRoom(roomId), [e], null);
+    }
+
+    private RoomWriteResult ApplyAddMembers(Statements sql, AddMembers a)
+    {
+        var state = sql.RoomAndMember(a.RoomId, a.ActorId) ?? throw LimeException.NotFound("No such room.");
+        long[] toAdd = a.UserIds.Distinct().Where(u => sql.RoomAndMember(a.RoomId, u)?.Role is null).ToArray();
+        if (toAdd.Length == 0)
+        {
+            return new RoomWriteResult(sql.GetRoom(a.RoomId), [], null);
+        }
+
+        if (state.MemberCount + toAdd.Length > a.MaxMembers)
+        {
+            throw LimeException.Validation($"The room would exceed its limit of {a.MaxMembers} members.");
+        }
+
+        long seq = state.LastSeq + 1;
+        long now = Now();
+        long id = _ids.Next();
+        var e = new EventDto(Id(id), a.RoomId, seq, a.EventKind, a.ActorId, now, Users: toAdd);
+        sql.InsertEvent(e, id);
+        foreach (long user in toAdd)
+        {
+            sql.InsertMember(a.RoomId, user, Roles.Member, now, seq);
+        }
+
+        sql.AdvanceRoom(a.RoomId, seq, now, isMessage: false, memberDelta: toAdd.Length);
+        return new RoomWriteResult(sql.GetRoom(a.RoomId), [e], null);
+    }
+
+    private RoomWriteResult ApplyRemoveMember(Statements sql, RemoveMember r)
+    {
+        var state = sql.RoomAndMember(r.RoomId, r.UserId) ?? throw LimeException.NotFound("No such room.");
+        if (state.Role is null)
+        {
+            throw LimeException.NotFound("That user is not a member of this room.");
+        }
+
+        if (r.PromoteToOwner is { } heir && sql.RoomAndMember(r.RoomId, heir)?.Role is null)
+        {
+            throw LimeException.Conflict("The member chosen as the new owner has left; try again.");
+        }
+
+        long now = Now();
+        long seq = state.LastSeq + 1;
+        long id = _ids.Next();
+        var left = new EventDto(Id(id), r.RoomId, seq, r.EventKind, r.ActorId, now, Users: [r.UserId]);
+        sql.InsertEvent(left, id);
+        sql.DeleteMember(r.RoomId, r.UserId);
+        var events = new List<EventDto> { left };
+        if (r.PromoteToOwner is { } newOwner)
+        {
+            seq++;
+            long id2 = _ids.Next();
+            var promoted = new EventDto(Id(id2), r.RoomId, seq, EventKinds.RoleChanged, r.ActorId, now, Users: [newOwner], Role: Roles.Owner);
+            sql.InsertEvent(promoted, id2);
+            sql.UpdateRole(r.RoomId, newOwner, Roles.Owner);
+            events.Add(promoted);
+        }
+
+        sql.AdvanceRoom(r.RoomId, seq, now, isMessage: false, memberDelta: -1);
+        return new RoomWriteResult(sql.GetRoom(r.RoomId), events, null);
+    }
+
+    private RoomWriteResult ApplySetRole(Statements sql, SetRole s)
+    {
+        var state = sql.RoomAndMember(s.RoomId, s.UserId) ?? throw LimeException.NotFound("No such room.");
+        if (state.Role is null)
+        {
+            throw LimeException.NotFound("That user is not a member of this room.");
+        }
+
+        if (state.Role == s.Role)
+        {
+            return new RoomWriteResult(sql.GetRoom(s.RoomId), [], null);
+        }
+
+        long now = Now();
+        long seq = state.LastSeq + 1;
+        long id = _ids.Next();
+        var e = new EventDto(Id(id), s.RoomId, seq, EventKinds.RoleChanged, s.ActorId, now, Users: [s.UserId], Role: s.Role);
+        sql.InsertEvent(e, id);
+        sql.UpdateRole(s.RoomId, s.UserId, s.Role);
+        sql.AdvanceRoom(s.RoomId, seq, now, isMessage: false, memberDelta: 0);
+        return new RoomWriteResult(sql.GetRoom(s.RoomId), [e], null);
+    }
+
+    private static RoomWriteResult ApplyMarkRead(Statements sql, MarkRead r)
+    {
+        var state = sql.RoomAndMember(r.RoomId, r.UserId) ?? throw LimeException.NotFound("No such room.");
+        long current = state.Role is null ? throw LimeException.Forbidden("You are not a member of this room.") : sql.ReadSeq(r.RoomId, r.UserId);
+        long target = Math.Min(r.Seq, state.LastSeq);
+        if (target <= current)
+        {
+            return new RoomWriteResult(null, [], null, current, ReadMoved: false);
+        }
+
+        sql.AdvanceReadSeq(r.RoomId, r.UserId, target);
+        return new RoomWriteResult(null, [], null, target, ReadMoved: true);
+    }
+
+    private static long Now() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+
+    private static string Id(long id) => id.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>The COMMIT returned but the backend could not confirm it durable (e.g. replication wait cancelled).</summary>
+    private sealed class CommitNotConfirmedException : Exception;
+
+    private sealed class Pending(RoomWrite write)
+    {
+        public RoomWrite Write { get; } = write;
+        public TaskCompletionSource<RoomWriteResult> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public RoomWriteResult? Result { get; set; }
+        public LimeException? Error { get; set; }
+    }
+}
