@@ -119,3 +119,6 @@ public sealed record ContactDto(long UserId, string Username, string DisplayName
 public sealed record AddContactRequest(long UserId);
 
 public sealed record PrivacyRequest(bool HideLastSeen);
+
+/// <summary>A LIME node clients can connect to, with its load (open connections).</summary>
+public sealed record NodeDto(int NodeId, string Url, int Connections);

@@ -24,7 +24,8 @@ public static class ContactsApi
     private static async Task<Ok<ContactDto[]>> ListAsync(ClaimsPrincipal user, IAccountStore accounts, PresenceService presence, CancellationToken ct)
     {
         var rows = await accounts.ListContactsAsync(user.UserId(), ct);
-        return TypedResults.Ok(rows.Select(c => new ContactDto(c.UserId, c.Username, c.DisplayName, presence.IsOnline(c.UserId), c.HideLastSeen ? null : c.LastSeenAt)).ToArray());
+        bool[] online = await presence.AreOnlineAsync([.. rows.Select(c => c.UserId)], ct);
+        return TypedResults.Ok(rows.Select((c, i) => new ContactDto(c.UserId, c.Username, c.DisplayName, online[i], c.HideLastSeen ? null : c.LastSeenAt)).ToArray());
     }
 
     private static async Task<NoContent> AddAsync(AddContactRequest request, ClaimsPrincipal user, IAccountStore accounts, TimeProvider time, CancellationToken ct)

@@ -10,7 +10,7 @@ namespace Lime.Server.Chat;
 /// Call it after the connection is subscribed: whatever commits after the reads here arrives live, so a client
 /// that merges both by seq misses nothing.
 /// </summary>
-public sealed class SyncService(IRoomStore rooms, IOptions<LimeOptions> options)
+public sealed class SyncService(IRoomStore rooms, Fanout.IFanout fanout, IOptions<LimeOptions> options)
 {
     private const int MaxLimitPerRoom = 1000;
 
@@ -34,6 +34,7 @@ public sealed class SyncService(IRoomStore rooms, IOptions<LimeOptions> options)
             known[cursor.Room] = cursor.Seq;
         }
 
+        await fanout.SubscriptionsReadyAsync(ct);
         var memberships = await rooms.ListRoomsOfUserAsync(userId, null, int.MaxValue, ct);
         var ranges = new List<EventRange>(memberships.Count);
         var plan = new (bool Snapshot, int Range)[memberships.Count];

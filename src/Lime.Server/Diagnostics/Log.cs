@@ -21,6 +21,12 @@ public static partial class Log
     [LoggerMessage(1200, LogLevel.Error, "Delivering event {Room}/{Seq} failed")]
     public static partial void DeliveryFailed(ILogger logger, long room, long seq, Exception exception);
 
+    [LoggerMessage(1201, LogLevel.Warning, "Subscribing to Redis channel {Channel} failed")]
+    public static partial void FanoutSubscribeFailed(ILogger logger, string channel, Exception exception);
+
+    [LoggerMessage(1202, LogLevel.Warning, "Publishing to Redis failed; clients will fill the gap from the store")]
+    public static partial void FanoutPublishFailed(ILogger logger, Exception exception);
+
     [LoggerMessage(1300, LogLevel.Debug, "Socket {ConnectionId} opened for user {UserId} device {DeviceId}")]
     public static partial void SocketOpened(ILogger logger, string connectionId, long userId, long deviceId);
 

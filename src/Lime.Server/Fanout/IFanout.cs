@@ -15,4 +15,10 @@ public interface IFanout
 
     /// <summary>Hands over an ephemeral frame (at most once, no ordering promise relative to events).</summary>
     void Signal(Signal signal);
+
+    /// <summary>
+    /// Completes when the subscriptions this node has asked for so far are in place, so that a catch-up read after
+    /// it cannot miss an event that is then not delivered live (bounded wait; immediate for in-process fanout).
+    /// </summary>
+    Task SubscriptionsReadyAsync(CancellationToken ct) => Task.CompletedTask;
 }

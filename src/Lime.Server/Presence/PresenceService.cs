@@ -9,13 +9,15 @@ using Microsoft.Extensions.Options;
 namespace Lime.Server.Presence;
 
 /// <summary>
-/// Presence by heartbeat (embedded mode: this node's connections). A user is online from their first connection
-/// until no device has sent anything (a ping counts) for <see cref="PresenceOptions.TimeoutSeconds"/>; a reconnect
-/// within that window never shows as offline. Changes go to the users who have them as a contact and to members of
-/// their small rooms — never to open channels or large rooms. Last-seen is kept in the store.
+/// Presence by heartbeat. Every tick this node reports the users whose connections here were heard from within the
+/// timeout (a ping counts) to the <see cref="IPresenceStore"/>, and expires users not heard from anywhere for
+/// <see cref="PresenceOptions.TimeoutSeconds"/>: so a reconnect within the timeout never shows as offline, and a
+/// connected but silent (suspended) client does. Changes go to the users who have them as a contact and to members
+/// of their small rooms — never to open channels or large rooms. Last-seen is stored when a user goes offline.
 /// </summary>
 public sealed class PresenceService(
     ConnectionRegistry registry,
+    IPresenceStore store,
     IAccountStore accounts,
     IRoomStore rooms,
     IFanout fanout,
@@ -23,41 +25,10 @@ public sealed class PresenceService(
     TimeProvider time,
     ILogger<PresenceService> log) : BackgroundService
 {
-    private readonly Lock _lock = new();
-    private readonly Dictionary<long, long> _onlineLastActive = []; // user → newest activity (Environment.TickCount64)
-
-    public bool IsOnline(long userId)
-    {
-        lock (_lock)
-        {
-            return _onlineLastActive.ContainsKey(userId);
-        }
-    }
+    public async Task<bool[]> AreOnlineAsync(IReadOnlyList<long> users, CancellationToken ct) => await store.AreOnlineAsync(users, ct);
 
     /// <summary>Called when a connection opens: online at once if the user was not.</summary>
-    public void Connected(long userId)
-    {
-        lock (_lock)
-        {
-            if (_onlineLastActive.ContainsKey(userId))
-            {
-                _onlineLastActive[userId] = Environment.TickCount64;
-                return;
-            }
-
-            _onlineLastActive[userId] = Environment.TickCount64;
-        }
-
-        _ = AnnounceAsync(userId, online: true, lastSeen: time.GetUtcNow().ToUnixTimeMilliseconds());
-    }
-
-    /// <summary>What others may see of a user: online, and last-seen unless hidden.</summary>
-    public async Task<(bool Online, long? LastSeen)> GetAsync(long userId, CancellationToken ct)
-    {
-        var settings = await accounts.GetPresenceSettingsAsync(userId, ct);
-        bool online = IsOnline(userId);
-        return (online, settings.HideLastSeen ? null : settings.LastSeenAt);
-    }
+    public void Connected(long userId) => _ = TouchAsync([(userId, Now())]);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -67,49 +38,28 @@ public sealed class PresenceService(
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
-                var activity = registry.LastActivityByUser();
-                long now = Environment.TickCount64;
-                var wentOffline = new List<(long User, long IdleMs)>();
-                var cameBack = new List<long>();
-                lock (_lock)
+                long now = Now();
+                long ticks = Environment.TickCount64;
+                var heard = registry.LastActivityByUser()
+                    .Where(p => ticks - p.Value < timeoutMs)
+                    .Select(p => (p.Key, now - (ticks - p.Value)))
+                    .ToList();
+                await TouchAsync(heard);
+                try
                 {
-                    foreach (var (user, active) in activity)
+                    var gone = await store.ExpireAsync(now - timeoutMs, stoppingToken);
+                    if (gone.Count > 0)
                     {
-                        if (_onlineLastActive.TryGetValue(user, out long known))
+                        await accounts.SetLastSeenAsync(gone, stoppingToken);
+                        foreach (var (user, lastActive) in gone)
                         {
-                            _onlineLastActive[user] = Math.Max(known, active);
+                            await AnnounceAsync(user, online: false, lastActive);
                         }
-                        else if (now - active < timeoutMs)
-                        {
-                            // A connection that had gone silent (e.g. a suspended client) is heard from again.
-                            _onlineLastActive[user] = active;
-                            cameBack.Add(user);
-                        }
-                    }
-
-                    foreach (var (user, active) in _onlineLastActive)
-                    {
-                        if (now - active >= timeoutMs)
-                        {
-                            wentOffline.Add((user, now - active));
-                        }
-                    }
-
-                    foreach (var (user, _) in wentOffline)
-                    {
-                        _onlineLastActive.Remove(user);
                     }
                 }
-
-                foreach (long user in cameBack)
+                catch (Exception e) when (e is not OperationCanceledException)
                 {
-                    await AnnounceAsync(user, online: true, time.GetUtcNow().ToUnixTimeMilliseconds());
-                }
-
-                foreach (var (user, idleMs) in wentOffline)
-                {
-                    long lastSeen = time.GetUtcNow().ToUnixTimeMilliseconds() - idleMs;
-                    await AnnounceAsync(user, online: false, lastSeen);
+                    Log.PresenceFailed(log, 0, e);
                 }
             }
         }
@@ -119,11 +69,25 @@ public sealed class PresenceService(
         }
     }
 
+    private async Task TouchAsync(IReadOnlyCollection<(long User, long ActiveAt)> activity)
+    {
+        try
+        {
+            foreach (long user in await store.TouchAsync(activity, CancellationToken.None))
+            {
+                await AnnounceAsync(user, online: true, Now());
+            }
+        }
+        catch (Exception e)
+        {
+            Log.PresenceFailed(log, 0, e);
+        }
+    }
+
     private async Task AnnounceAsync(long userId, bool online, long lastSeen)
     {
         try
         {
-            await accounts.SetLastSeenAsync(userId, lastSeen, CancellationToken.None);
             var settings = await accounts.GetPresenceSettingsAsync(userId, CancellationToken.None);
             var audience = new HashSet<long>(await accounts.WatchersOfAsync(userId, CancellationToken.None));
             audience.UnionWith(await rooms.SmallRoomMatesAsync(userId, options.Value.Rooms.LargeRoomMembers, CancellationToken.None));
@@ -142,4 +106,6 @@ public sealed class PresenceService(
             Log.PresenceFailed(log, userId, e);
         }
     }
+
+    private long Now() => time.GetUtcNow().ToUnixTimeMilliseconds();
 }

@@ -14,6 +14,12 @@ public sealed class ConnectionRegistry
     private readonly Dictionary<long, List<ClientConnection>> _byUser = [];
     private readonly Dictionary<long, Subscribers> _byRoom = [];
 
+    /// <summary>
+    /// Told (under the registry's lock, so it must only queue) when this node gains its first or loses its last local
+    /// subscriber of a room, or connection of a user: a cross-node fanout subscribes to exactly those channels.
+    /// </summary>
+    public Action<Interest>? InterestChanged { get; set; }
+
     public int Count
     {
         get
@@ -32,6 +38,7 @@ public sealed class ConnectionRegistry
             if (!_byUser.TryGetValue(connection.UserId, out var list))
             {
                 _byUser[connection.UserId] = list = [];
+                InterestChanged?.Invoke(new Interest(InterestKind.User, connection.UserId, true));
             }
 
             list.Add(connection);
@@ -69,6 +76,7 @@ public sealed class ConnectionRegistry
                 if (list.Count == 0)
                 {
                     _byUser.Remove(connection.UserId);
+                    InterestChanged?.Invoke(new Interest(InterestKind.User, connection.UserId, false));
                 }
             }
 
@@ -202,6 +210,7 @@ public sealed class ConnectionRegistry
         if (!_byRoom.TryGetValue(room, out var subs))
         {
             _byRoom[room] = subs = new Subscribers();
+            InterestChanged?.Invoke(new Interest(InterestKind.Room, room, true));
         }
 
         subs.Add(c);
@@ -222,6 +231,7 @@ public sealed class ConnectionRegistry
         if (_byRoom.TryGetValue(room, out var subs) && subs.Remove(c) == 0)
         {
             _byRoom.Remove(room);
+            InterestChanged?.Invoke(new Interest(InterestKind.Room, room, false));
         }
     }
 
@@ -252,3 +262,12 @@ public sealed class ConnectionRegistry
         public ClientConnection[] Snapshot() => _snapshot ??= [.. _set];
     }
 }
+
+public enum InterestKind
+{
+    Room,
+    User,
+}
+
+/// <summary>This node started (<see cref="Active"/>) or stopped caring about a room's or a user's traffic.</summary>
+public readonly record struct Interest(InterestKind Kind, long Id, bool Active);

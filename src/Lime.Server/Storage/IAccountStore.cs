@@ -42,5 +42,6 @@ public interface IAccountStore
 
     Task SetHideLastSeenAsync(long userId, bool hide, CancellationToken ct);
 
-    Task SetLastSeenAsync(long userId, long lastSeenAt, CancellationToken ct);
+    /// <summary>Stores last-seen times of many users in one commit.</summary>
+    Task SetLastSeenAsync(IReadOnlyCollection<(long UserId, long LastSeenAt)> lastSeen, CancellationToken ct);
 }

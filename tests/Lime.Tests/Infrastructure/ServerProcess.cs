@@ -25,6 +25,7 @@ public sealed class ServerProcess : IAsyncDisposable
             ["Lime__Limits__SendsPerSecond"] = "1000000",
             ["Lime__Limits__SendBurst"] = "1000000",
             ["Logging__LogLevel__Default"] = "Warning",
+            ["Lime__Cluster__PublicUrl"] = $"http://127.0.0.1:{Port}",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
         {
@@ -87,6 +88,31 @@ public sealed class ServerProcess : IAsyncDisposable
         }
 
         throw new TimeoutException($"The server did not become ready within 30 s:\n{string.Join('\n', Output)}");
+    }
+
+    /// <summary>The process id while running.</summary>
+    public int? Pid => _process is { HasExited: false } p ? p.Id : null;
+
+    /// <summary>Sends a signal (e.g. STOP, CONT) to the server process — only the one this object started.</summary>
+    public async Task SignalAsync(string signal)
+    {
+        if (Pid is not { } pid)
+        {
+            throw new InvalidOperationException("The server is not running.");
+        }
+
+        using var kill = Process.Start(new ProcessStartInfo("kill", [$"-{signal}", pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]) { UseShellExecute = false })!;
+        await kill.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    /// <summary>Graceful stop (SIGTERM), waiting for the process to exit.</summary>
+    public async Task StopAsync()
+    {
+        if (_process is { HasExited: false } p)
+        {
+            await SignalAsync("TERM");
+            await p.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        }
     }
 
     /// <summary>kill -9: no shutdown hooks, no flush.</summary>

@@ -13,7 +13,7 @@ namespace Lime.Server.Storage.Postgres;
 public sealed class PostgresDatabase : ISqlDatabase, IDisposable
 {
     /// <summary>The newest schema this build understands.</summary>
-    public const int SchemaVersion = 1;
+    public const int SchemaVersion = 2;
     private const long MigrationLock = 0x4C494D45; // "LIME"
 
     public PostgresDatabase(IOptions<LimeOptions> options)

@@ -33,7 +33,8 @@ public abstract partial class RoomWriter : IRoomWriter, IHostedService, IDisposa
 
     private DbConnection? _connection;
     private Statements? _sql;
-    private Task? _loop;
+    private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Thread? _thread;
 
     protected RoomWriter(ISqlDatabase db, IFanout fanout, Snowflake ids, IOptions<LimeOptions> options, ILogger log)
     {
@@ -88,7 +89,9 @@ public abstract partial class RoomWriter : IRoomWriter, IHostedService, IDisposa
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        _loop = Task.Run(RunAsync, CancellationToken.None);
+        // A thread of its own: commits block on fsync (or the standby), which must not tie up the thread pool.
+        _thread = new Thread(Run) { IsBackground = true, Name = "lime-room-writer" };
+        _thread.Start();
         return Task.CompletedTask;
     }
 
@@ -98,9 +101,9 @@ public abstract partial class RoomWriter : IRoomWriter, IHostedService, IDisposa
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         _queue.Writer.TryComplete();
-        if (_loop is not null)
+        if (_thread is not null)
         {
-            await _loop.WaitAsync(cancellationToken);
+            await _stopped.Task.WaitAsync(cancellationToken);
         }
     }
 
@@ -118,11 +121,23 @@ public abstract partial class RoomWriter : IRoomWriter, IHostedService, IDisposa
         _connection = null;
     }
 
-    private async Task RunAsync()
+    private void Run()
+    {
+        try
+        {
+            RunBatches();
+        }
+        finally
+        {
+            _stopped.TrySetResult();
+        }
+    }
+
+    private void RunBatches()
     {
         var batch = new List<Pending>(_maxBatch);
         var reader = _queue.Reader;
-        while (await reader.WaitToReadAsync())
+        while (reader.TryPeek(out _) || reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
         {
             while (batch.Count < _maxBatch && reader.TryRead(out var p))
             {

@@ -139,11 +139,19 @@ public sealed class SqlAccountStore(ISqlDatabase db) : IAccountStore
             "UPDATE users SET hide_last_seen = @hide WHERE id = @userId", new { userId, hide = hide ? 1 : 0 }, cancellationToken: ct));
     }
 
-    public async Task SetLastSeenAsync(long userId, long lastSeenAt, CancellationToken ct)
+    public async Task SetLastSeenAsync(IReadOnlyCollection<(long UserId, long LastSeenAt)> lastSeen, CancellationToken ct)
     {
+        if (lastSeen.Count == 0)
+        {
+            return;
+        }
+
         using var c = db.OpenConnection();
+        using var tx = await c.BeginTransactionAsync(ct);
         await c.ExecuteAsync(new CommandDefinition(
-            "UPDATE users SET last_seen_at = @lastSeenAt WHERE id = @userId", new { userId, lastSeenAt }, cancellationToken: ct));
+            "UPDATE users SET last_seen_at = @LastSeenAt WHERE id = @UserId",
+            lastSeen.Select(x => new { x.UserId, x.LastSeenAt }), tx, cancellationToken: ct));
+        await tx.CommitAsync(ct);
     }
 
     public async Task<IReadOnlyList<DeviceRecord>> ListDevicesAsync(long userId, CancellationToken ct)

@@ -1,0 +1,200 @@
+using Lime.Client;
+using Lime.Protocol;
+using Lime.Tests.Infrastructure;
+
+namespace Lime.Tests.Contract;
+
+/// <summary>
+/// The behaviour every storage backend must have, exercised through the real HTTP/WebSocket API. One subclass per
+/// backend (SQLite, PostgreSQL); both must pass the same tests.
+/// </summary>
+public abstract class StorageContractTests : IAsyncLifetime
+{
+    protected LimeServer Server { get; private set; } = null!;
+
+    /// <summary>Why this backend's tests are skipped here (a developer machine without the service), or null.</summary>
+    protected virtual string? SkipReason => null;
+
+    /// <summary>Backend settings for the server under test.</summary>
+    protected abstract Task<Dictionary<string, string?>> BackendSettingsAsync();
+
+    public async Task InitializeAsync() => Server = new LimeServer(await BackendSettingsAsync());
+
+    public async Task DisposeAsync() => await Server.DisposeAsync();
+
+    [SkippableFact]
+    public async Task Concurrent_senders_get_gap_free_seqs_and_history_returns_the_same_order()
+    {
+        Skip.If(SkipReason is not null, SkipReason);
+        var users = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => Server.NewUserAsync("s")));
+        var room = await users[0].Http.CreateRoomAsync(new CreateRoomRequest(RoomKinds.Group, "order", Members: users.Skip(1).Select(u => u.Id).ToArray()));
+        var sockets = await Task.WhenAll(users.Select(u => u.ConnectAsync()));
+        try
+        {
+            var receiving = Wait.ForEventsAsync(sockets[0].Events, 1000, e => e.Kind == EventKinds.Message);
+            var acks = (await Task.WhenAll(sockets.Select((s, i) => Task.WhenAll(Enumerable.Range(0, 50).Select(n => s.SendMessageAsync(room.Id, $"{i}-{n}", $"m {i} {n}")))))).SelectMany(a => a).ToList();
+            Assert.Equal(Enumerable.Range(2, 1000).Select(x => (long)x), acks.Select(a => a.Seq).Order());
+            var live = await receiving;
+            Assert.Equal(Enumerable.Range(2, 1000).Select(x => (long)x), live.Select(e => e.Seq));
+            var page1 = await users[3].Http.GetHistoryAsync(room.Id, after: 1, limit: 200);
+            Assert.Equal(live.Take(200).Select(e => (e.Id, e.Text)), page1.Events.Select(e => (e.Id, e.Text)));
+        }
+        finally
+        {
+            await Task.WhenAll(sockets.Select(s => s.DisposeAsync().AsTask()));
+        }
+    }
+
+    [SkippableFact]
+    public async Task Retries_with_one_client_message_id_store_one_message_and_get_one_ack()
+    {
+        Skip.If(SkipReason is not null, SkipReason);
+        var alice = await Server.NewUserAsync();
+        var bob = await Server.NewUserAsync();
+        var room = await alice.Http.CreateDirectAsync(bob.Id);
+        var acks = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => alice.Http.SendAsync(room.Id, new SendMessageRequest("same", "once"))));
+        Assert.Single(acks.Select(a => (a.Id, a.Seq)).Distinct());
+        Assert.Single(acks, a => !a.Duplicate);
+        Assert.Single((await bob.Http.GetHistoryAsync(room.Id)).Events, e => e.Kind == EventKinds.Message);
+    }
+
+    [SkippableFact]
+    public async Task Concurrent_direct_room_creation_yields_one_room()
+    {
+        Skip.If(SkipReason is not null, SkipReason);
+        var alice = await Server.NewUserAsync();
+        var bob = await Server.NewUserAsync();
+        var rooms = await Task.WhenAll(Enumerable.Range(0, 10).Select(i => i % 2 == 0 ? alice.Http.CreateDirectAsync(bob.Id) : bob.Http.CreateDirectAsync(alice.Id)));
+        Assert.Single(rooms.Select(r => r.Id).Distinct());
+        Assert.Single((await alice.Http.GetHistoryAsync(rooms[0].Id)).Events, e => e.Kind == EventKinds.RoomCreated);
+    }
+
+    [SkippableFact]
+    public async Task Membership_and_roles_are_seqd_events_and_enforced()
+    {
+        Skip.If(SkipReason is not null, SkipReason);
+        var owner = await Server.NewUserAsync("o");
+        var admin = await Server.NewUserAsync("a");
+        var member = await Server.NewUserAsync("m");
+        var late = await Server.NewUserAsync("l");
+        var room = await owner.Http.CreateRoomAsync(new CreateRoomRequest(RoomKinds.Group, "team", Members: [admin.Id, member.Id]));
+        await owner.Http.SetRoleAsync(room.Id, admin.Id, Roles.Admin);
+        var denied = await Assert.ThrowsAsync<LimeApiException>(() => member.Http.AddMembersAsync(room.Id, late.Id));
+        Assert.Equal(ErrorCodes.Forbidden, denied.Code);
+        await admin.Http.AddMembersAsync(room.Id, late.Id);
+        await admin.Http.RemoveMemberAsync(room.Id, member.Id);
+        await owner.Http.LeaveAsync(room.Id);
+
+        var history = await admin.Http.GetHistoryAsync(room.Id);
+        Assert.Equal(
+            [EventKinds.RoomCreated, EventKinds.RoleChanged, EventKinds.MembersAdded, EventKinds.MemberRemoved, EventKinds.MemberLeft, EventKinds.RoleChanged],
+            history.Events.Select(e => e.Kind));
+        Assert.Equal(Enumerable.Range(1, 6).Select(x => (long)x), history.Events.Select(e => e.Seq));
+        var members = (await admin.Http.ListMembersAsync(room.Id)).Members;
+        Assert.Equal(Roles.Owner, members.Single(m => m.UserId == admin.Id).Role);
+        Assert.Equal(2, members.Length);
+        Assert.Equal(2, (await admin.Http.GetRoomAsync(room.Id)).MemberCount);
+    }
+
+    [SkippableFact]
+    public async Task Room_list_history_paging_sync_and_read_state_agree()
+    {
+        Skip.If(SkipReason is not null, SkipReason);
+        var me = await Server.NewUserAsync("me");
+        var peers = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => Server.NewUserAsync("p")));
+        var rooms = new List<RoomDto>();
+        foreach (var peer in peers)
+        {
+            var room = await peer.Http.CreateDirectAsync(me.Id);
+            rooms.Add(room);
+            for (int i = 0; i < 5; i++)
+            {
+                await peer.Http.SendAsync(room.Id, new SendMessageRequest($"{i}", $"hello {i}"));
+            }
+        }
+
+        var list = await me.Http.ListRoomsAsync(limit: 2);
+        Assert.Equal(rooms[2].Id, list.Rooms[0].Room.Id); // most recent activity first
+        Assert.Equal(5, list.Rooms[0].UnreadCount);
+        Assert.Equal("hello 4", list.Rooms[0].LastMessage!.Text);
+        var rest = await me.Http.ListRoomsAsync(cursor: list.NextCursor);
+        Assert.Equal(rooms[0].Id, rest.Rooms.Single().Room.Id);
+
+        var back = await me.Http.GetHistoryAsync(rooms[0].Id, before: 6, limit: 2);
+        Assert.Equal([4L, 5], back.Events.Select(e => e.Seq));
+        Assert.True(back.HasMoreBefore);
+        Assert.True(back.HasMoreAfter);
+        var around = await me.Http.GetAroundAsync(rooms[0].Id, 3, limit: 3);
+        Assert.Equal([2L, 3, 4], around.Events.Select(e => e.Seq));
+
+        await me.Http.MarkReadAsync(rooms[0].Id, 4);
+        Assert.Equal(4, (await me.Http.MarkReadAsync(rooms[0].Id, 2)).ReadSeq); // never backwards
+        var sync = await me.Http.SyncAsync([new SyncCursor(rooms[0].Id, 3), new SyncCursor(999_999, 1)]);
+        var first = sync.Rooms.Single(r => r.Room.Id == rooms[0].Id);
+        Assert.Equal([4L, 5, 6], first.Events.Select(e => e.Seq));
+        Assert.Equal(2, first.UnreadCount);
+        Assert.Equal(4, first.ReadSeq);
+        Assert.Equal([999_999L], sync.Left);
+        Assert.Equal(12, sync.TotalUnread);
+        Assert.Equal(12, (await me.Http.GetBadgeAsync()).TotalUnread);
+    }
+
+    [SkippableFact]
+    public async Task Accounts_devices_contacts_and_channel_search_behave_the_same()
+    {
+        Skip.If(SkipReason is not null, SkipReason);
+        var alice = await Server.NewUserAsync("a");
+        var taken = await Assert.ThrowsAsync<LimeApiException>(() => new LimeHttpClient(Server.CreateClient())
+            .RegisterAsync(new RegisterRequest(alice.Tokens.User.Username.ToUpperInvariant(), "correct horse battery")));
+        Assert.Equal(ErrorCodes.Conflict, taken.Code);
+
+        var refreshed = await alice.Http.RefreshAsync(alice.Tokens.RefreshToken);
+        var replay = await Assert.ThrowsAsync<LimeApiException>(() => new LimeHttpClient(Server.CreateClient()).RefreshAsync(alice.Tokens.RefreshToken));
+        Assert.Equal(ErrorCodes.Unauthenticated, replay.Code);
+        Assert.Equal(alice.Tokens.DeviceId, refreshed.DeviceId);
+
+        var bob = await Server.NewUserAsync("b");
+        await alice.Http.AddContactAsync(bob.Id);
+        await alice.Http.AddContactAsync(bob.Id);
+        Assert.Equal([bob.Id], (await alice.Http.ListContactsAsync()).Select(c => c.UserId));
+
+        string tag = Guid.NewGuid().ToString("N")[..6];
+        foreach (string name in new[] { $"Ärger {tag}", $"ärmel {tag}", $"Apple {tag}" })
+        {
+            await alice.Http.CreateRoomAsync(new CreateRoomRequest(RoomKinds.Channel, name));
+        }
+
+        var found = await bob.Http.ListChannelsAsync("är");
+        Assert.Equal(2, found.Channels.Count(c => c.Name!.EndsWith(tag, StringComparison.Ordinal)));
+        await alice.Http.LogoutAsync();
+        var gone = await Assert.ThrowsAsync<LimeApiException>(() => alice.Http.GetMeAsync());
+        Assert.Equal(ErrorCodes.Unauthenticated, gone.Code);
+    }
+}
+
+public sealed class SqliteStorageContractTests : StorageContractTests
+{
+    protected override Task<Dictionary<string, string?>> BackendSettingsAsync() =>
+        Task.FromResult(new Dictionary<string, string?> { ["Lime:Storage:Provider"] = "sqlite" });
+}
+
+public sealed class PostgresStorageContractTests : StorageContractTests
+{
+    protected override string? SkipReason => Services.PostgresBin is null && !Services.InCi
+        ? "PostgreSQL is not installed (apt-get install postgresql); these tests are required on CI."
+        : null;
+
+    protected override async Task<Dictionary<string, string?>> BackendSettingsAsync()
+    {
+        if (SkipReason is not null)
+        {
+            return new Dictionary<string, string?>(); // every test skips itself
+        }
+
+        return new Dictionary<string, string?>
+        {
+            ["Lime:Storage:Provider"] = "postgres",
+            ["Lime:Storage:PostgresConnectionString"] = await SharedPostgres.NewDatabaseAsync(),
+        };
+    }
+}

@@ -1,0 +1,170 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Npgsql;
+
+namespace Lime.Tests.Infrastructure;
+
+/// <summary>
+/// A throw-away PostgreSQL server on 127.0.0.1 (initdb into a temp directory, pg_ctl start), optionally a
+/// synchronous standby of another instance. Runs as the postgres user when the tests run as root.
+/// Stopped (immediately) by <see cref="DisposeAsync"/>; only the servers it started.
+/// </summary>
+public sealed class PostgresInstance : IAsyncDisposable
+{
+    private PostgresInstance(string directory, int port)
+    {
+        DataDirectory = directory;
+        Port = port;
+    }
+
+    public string DataDirectory { get; }
+    public int Port { get; }
+
+    public string ConnectionString(string database = "postgres") =>
+        $"Host=127.0.0.1;Port={Port};Username=postgres;Database={database};Pooling=true;Maximum Pool Size=50;Timeout=15;Command Timeout=0";
+
+    /// <summary>Starts a primary. With <paramref name="synchronousStandby"/>, commits wait for a standby named like that.</summary>
+    public static async Task<PostgresInstance> StartPrimaryAsync(string? synchronousStandby = null)
+    {
+        var instance = new PostgresInstance(NewDirectory(), FreePort());
+        await RunAsync("initdb", "-D", instance.DataDirectory, "-U", "postgres", "-A", "trust", "--no-instructions", "-E", "UTF8", "--locale=C");
+        var conf = new List<string>
+        {
+            "listen_addresses = '127.0.0.1'",
+            $"port = {instance.Port}",
+            $"unix_socket_directories = '{instance.DataDirectory}'",
+            "max_connections = 300",
+            "wal_level = replica",
+            "max_wal_senders = 5",
+            "max_replication_slots = 5",
+            "fsync = on",
+            "synchronous_commit = on",
+            "shared_buffers = 64MB",
+        };
+        if (synchronousStandby is not null)
+        {
+            conf.Add($"synchronous_standby_names = 'FIRST 1 ({synchronousStandby})'");
+        }
+
+        await File.AppendAllLinesAsync(Path.Combine(instance.DataDirectory, "postgresql.conf"), conf);
+        await File.AppendAllLinesAsync(Path.Combine(instance.DataDirectory, "pg_hba.conf"), ["host replication all 127.0.0.1/32 trust"]);
+        await instance.StartAsync();
+        return instance;
+    }
+
+    /// <summary>Starts a streaming standby of <paramref name="primary"/> with application_name <paramref name="name"/>.</summary>
+    public static async Task<PostgresInstance> StartStandbyAsync(PostgresInstance primary, string name)
+    {
+        var instance = new PostgresInstance(NewDirectory(), FreePort());
+        Directory.Delete(instance.DataDirectory);
+        await RunAsync("pg_basebackup", "-h", "127.0.0.1", "-p", primary.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "-U", "postgres", "-D", instance.DataDirectory, "-R", "-X", "stream", "-C", "-S", "slot_" + name);
+        await File.AppendAllLinesAsync(Path.Combine(instance.DataDirectory, "postgresql.conf"),
+        [
+            $"port = {instance.Port}",
+            $"unix_socket_directories = '{instance.DataDirectory}'",
+            $"primary_conninfo = 'host=127.0.0.1 port={primary.Port} user=postgres application_name={name}'",
+            "synchronous_standby_names = ''",
+        ]);
+        if (Services.IsRoot)
+        {
+            await RunRawAsync("chown", "-R", "postgres:postgres", instance.DataDirectory);
+        }
+
+        await instance.StartAsync();
+        return instance;
+    }
+
+    public Task StartAsync() => RunAsync("pg_ctl", "-D", DataDirectory, "-l", Path.Combine(DataDirectory, "server.log"), "-w", "-t", "60", "start");
+
+    /// <summary>Stops the server: "immediate" is a crash (no checkpoint), "fast" a clean stop.</summary>
+    public Task StopAsync(string mode = "immediate") => RunAsync("pg_ctl", "-D", DataDirectory, "-m", mode, "-w", "stop");
+
+    public Task PromoteAsync() => RunAsync("pg_ctl", "-D", DataDirectory, "-w", "promote");
+
+    /// <summary>Creates a fresh database and returns its connection string.</summary>
+    public async Task<string> CreateDatabaseAsync()
+    {
+        string name = "lime_" + Guid.NewGuid().ToString("N")[..12];
+        await using var connection = new NpgsqlConnection(ConnectionString());
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand($"CREATE DATABASE {name}", connection);
+        await command.ExecuteNonQueryAsync();
+        return ConnectionString(name);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await StopAsync();
+        }
+        catch (InvalidOperationException)
+        {
+            // Already stopped.
+        }
+
+        try
+        {
+            Directory.Delete(DataDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+
+    private static string NewDirectory()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), "lime-pg-" + Guid.NewGuid().ToString("N")[..12]);
+        Directory.CreateDirectory(dir);
+        if (Services.IsRoot)
+        {
+            RunRawAsync("chown", "postgres:postgres", dir).GetAwaiter().GetResult();
+        }
+
+        return dir;
+    }
+
+    private static Task RunAsync(string tool, params string[] args)
+    {
+        string path = Path.Combine(Services.PostgresBin ?? throw new InvalidOperationException("PostgreSQL is not installed."), tool);
+        return Services.IsRoot ? RunRawAsync("runuser", ["-u", "postgres", "--", path, .. args]) : RunRawAsync(path, args);
+    }
+
+    private static async Task RunRawAsync(string file, params string[] args)
+    {
+        var info = new ProcessStartInfo(file, args) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(2));
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{file} {string.Join(' ', args)} exited with {process.ExitCode}: {await stdout}{await stderr}");
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
+
+/// <summary>One PostgreSQL server shared by the tests of a run; each test class takes its own database.</summary>
+public static class SharedPostgres
+{
+    private static readonly Lazy<Task<PostgresInstance>> Instance = new(async () =>
+    {
+        var pg = await PostgresInstance.StartPrimaryAsync();
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => pg.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        return pg;
+    });
+
+    public static async Task<string> NewDatabaseAsync() => await (await Instance.Value).CreateDatabaseAsync();
+}
