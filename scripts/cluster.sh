@@ -41,7 +41,8 @@ CONF
 
   echo "== PostgreSQL synchronous standby on 127.0.0.1:$STANDBY_PORT"
   as_pg "$PG_BIN/pg_basebackup" -h 127.0.0.1 -p "$PG_PORT" -U postgres -D "$STATE/standby" -R -X stream -C -S slot_standby1
-  cat >>"$STATE/standby/postgresql.conf" <<CONF
+  # postgresql.auto.conf is read last (pg_basebackup -R wrote primary_conninfo there): override it there.
+  cat >>"$STATE/standby/postgresql.auto.conf" <<CONF
 port = $STANDBY_PORT
 unix_socket_directories = '$STATE/standby'
 primary_conninfo = 'host=127.0.0.1 port=$PG_PORT user=postgres application_name=standby1'

@@ -1,5 +1,6 @@
 using Lime.Protocol;
 using Lime.Server.Auth;
+using Microsoft.Extensions.Options;
 
 namespace Lime.Server.Realtime;
 
@@ -17,8 +18,21 @@ public static class SocketEndpoint
         return app;
     }
 
-    private static async Task HandleAsync(HttpContext context, SocketSession session)
+    private static async Task HandleAsync(HttpContext context, SocketSession session, IOptions<LimeOptions> options)
     {
+        // The WebSockets middleware checks Origin too, but only when it performs the upgrade itself; checking here
+        // holds whatever server hosts the endpoint. No Origin header: a native client, allowed.
+        if (context.Request.Headers.Origin is { Count: > 0 } origin
+            && !options.Value.Realtime.AllowedOrigins.Contains(origin.ToString(), StringComparer.OrdinalIgnoreCase))
+        {
+            await Results.Problem(
+                statusCode: StatusCodes.Status403Forbidden,
+                title: ErrorCodes.Forbidden,
+                detail: "This origin may not open a WebSocket.",
+                extensions: new Dictionary<string, object?> { ["code"] = ErrorCodes.Forbidden }).ExecuteAsync(context);
+            return;
+        }
+
         if (!context.WebSockets.IsWebSocketRequest)
         {
             await Results.Problem(
