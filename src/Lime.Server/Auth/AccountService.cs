@@ -107,9 +107,21 @@ public sealed partial class AccountService(
     private async Task<TokenResponse> StartSessionAsync(UserRecord user, string? deviceName, CancellationToken ct)
     {
         var (token, hash) = TokenService.CreateRefreshToken();
-        string name = string.IsNullOrWhiteSpace(deviceName) ? "unnamed device" : deviceName.Trim()[..Math.Min(deviceName.Trim().Length, 64)];
+        string name = string.IsNullOrWhiteSpace(deviceName) ? "unnamed device" : CutDeviceName(deviceName.Trim());
         var device = await accounts.CreateDeviceAsync(user.Id, name, hash, Now(), ct);
         return new TokenResponse(tokens.CreateAccessToken(user.Id, device.Id), token, tokens.AccessTokenSeconds, device.Id, ToDto(user));
+    }
+
+    /// <summary>At most 64 UTF-16 units, never ending in half of a surrogate pair (stored, that half would become U+FFFD).</summary>
+    private static string CutDeviceName(string name)
+    {
+        const int max = 64;
+        if (name.Length <= max)
+        {
+            return name;
+        }
+
+        return name[..(char.IsHighSurrogate(name[max - 1]) ? max - 1 : max)];
     }
 
     private static string ValidDisplayName(string name)
