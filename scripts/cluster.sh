@@ -58,6 +58,8 @@ CONF
   echo "== building LIME (Release)"
   dotnet build -c Release src/Lime.Server -v q -nologo >/dev/null
   local dll=src/Lime.Server/bin/Release/net10.0/Lime.Server.dll
+  # One signing key for all nodes: a token issued by one node must be accepted by every other.
+  head -c 32 /dev/urandom | base64 >"$STATE/signing.key"
   for i in $(seq 1 "$nodes"); do
     local port=$((FIRST_NODE_PORT + i - 1))
     echo "== LIME node $i on http://127.0.0.1:$port"
@@ -69,6 +71,7 @@ CONF
     Lime__Fanout__Provider=redis \
     Lime__Redis__Configuration="127.0.0.1:$REDIS_PORT" \
     Lime__Cluster__PublicUrl="http://127.0.0.1:$port" \
+    Lime__Auth__SigningKey="$(cat "$STATE/signing.key")" \
     Lime__Realtime__AllowedOrigins__0="http://127.0.0.1:$port" \
     nohup dotnet "$dll" >"$STATE/node$i.log" 2>&1 &
     echo $! >"$STATE/node$i.pid"

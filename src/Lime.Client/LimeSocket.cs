@@ -298,6 +298,35 @@ public sealed class LimeSocket : IAsyncDisposable
         ex is WebSocketException or ObjectDisposedException or InvalidOperationException or IOException
             || (ex is OperationCanceledException);
 
+    /// <summary>
+    /// The frame's type and id. LIME writes <c>type</c> first, so usually only the first property is read; a frame
+    /// from a server that orders properties otherwise is read whole.
+    /// </summary>
+    private static ServerFrameHeader ReadHeader(ReadOnlySpan<byte> json)
+    {
+        var reader = new Utf8JsonReader(json);
+        if (reader.Read() && reader.TokenType == JsonTokenType.StartObject
+            && reader.Read() && reader.TokenType == JsonTokenType.PropertyName && reader.ValueTextEquals("type"u8)
+            && reader.Read() && reader.TokenType == JsonTokenType.String)
+        {
+            string? type = reader.GetString();
+            string? id = null;
+            if (reader.Read() && reader.TokenType == JsonTokenType.PropertyName && reader.ValueTextEquals("id"u8)
+                && reader.Read() && reader.TokenType == JsonTokenType.String)
+            {
+                id = reader.GetString();
+            }
+            else if (type is not (ServerFrameTypes.Event or ServerFrameTypes.Hello or ServerFrameTypes.Typing or ServerFrameTypes.Presence))
+            {
+                return Parse(json, Json.ServerFrameHeader); // id may come later
+            }
+
+            return new ServerFrameHeader { Type = type, Id = id };
+        }
+
+        return Parse(json, Json.ServerFrameHeader);
+    }
+
     private static T Parse<T>(ReadOnlySpan<byte> json, JsonTypeInfo<T> info) =>
         JsonSerializer.Deserialize(json, info) ?? throw new JsonException($"Null {typeof(T).Name}.");
 
@@ -489,7 +518,7 @@ public sealed class LimeSocket : IAsyncDisposable
 
     private LimeSocketException? HandleFrame(ReadOnlySpan<byte> json)
     {
-        var header = Parse(json, Json.ServerFrameHeader);
+        var header = ReadHeader(json);
         switch (header.Type)
         {
             case ServerFrameTypes.Event:

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Lime.Protocol;
 
 /// <summary>
@@ -65,32 +67,38 @@ public sealed record HelloFrame(
     int MaxTextBytes,
     int MaxFrameBytes)
 {
+    [JsonPropertyOrder(-1)]
     public string Type => ServerFrameTypes.Hello;
 }
 
 public sealed record PongFrame(string? Id, long Ts)
 {
+    [JsonPropertyOrder(-1)]
     public string Type => ServerFrameTypes.Pong;
 }
 
 public sealed record AckFrame(string? Id, AckDto Ack)
 {
+    [JsonPropertyOrder(-1)]
     public string Type => ServerFrameTypes.Ack;
 }
 
 public sealed record EventFrame(EventDto Event)
 {
+    [JsonPropertyOrder(-1)]
     public string Type => ServerFrameTypes.Event;
 }
 
 public sealed record HistoryFrame(string? Id, long Room, EventDto[] Events, bool HasMoreBefore, bool HasMoreAfter)
 {
+    [JsonPropertyOrder(-1)]
     public string Type => ServerFrameTypes.History;
 }
 
 /// <summary>The reply to a <c>sync</c> request: everything the device missed, in one frame.</summary>
 public sealed record SyncFrame(string? Id, SyncResponse Sync)
 {
+    [JsonPropertyOrder(-1)]
     public string Type => ServerFrameTypes.Sync;
 }
 
@@ -100,23 +108,27 @@ public sealed record SyncFrame(string? Id, SyncResponse Sync)
 /// </summary>
 public sealed record ReadFrame(string? Id, long Room, long User, long Seq)
 {
+    [JsonPropertyOrder(-1)]
     public string Type => ServerFrameTypes.Read;
 }
 
 /// <summary>A member is typing in a small room; the indicator expires by itself after <c>expires_in_ms</c>.</summary>
 public sealed record TypingFrame(long Room, long User, int ExpiresInMs)
 {
+    [JsonPropertyOrder(-1)]
     public string Type => ServerFrameTypes.Typing;
 }
 
 /// <summary>A contact's or room-mate's presence changed. <c>last_seen</c> is absent when the user hides it.</summary>
 public sealed record PresenceFrame(long User, bool Online, long? LastSeen)
 {
+    [JsonPropertyOrder(-1)]
     public string Type => ServerFrameTypes.Presence;
 }
 
 public sealed record ErrorFrame(string? Id, string Code, string Message, int? RetryAfterMs = null)
 {
+    [JsonPropertyOrder(-1)]
     public string Type => ServerFrameTypes.Error;
 }
 

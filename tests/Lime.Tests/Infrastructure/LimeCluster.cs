@@ -33,6 +33,7 @@ public sealed class LimeCluster : IAsyncDisposable
 
     public static async Task<LimeCluster> StartAsync(int nodes = 3, IDictionary<string, string>? settings = null)
     {
+        await PostgresInstance.ReapOrphansAsync();
         var primary = await PostgresInstance.StartPrimaryAsync(synchronousStandby: "standby1");
         var standby = await PostgresInstance.StartStandbyAsync(primary, "standby1");
         var redis = new RedisInstance();
@@ -45,14 +46,26 @@ public sealed class LimeCluster : IAsyncDisposable
             ["Lime__Fanout__Provider"] = "redis",
             ["Lime__Redis__Configuration"] = redis.Configuration,
         };
-        var cluster = new LimeCluster(primary, standby, redis, database, all);
-        for (int i = 0; i < nodes; i++)
-        {
-            cluster.Nodes.Add(cluster.NewNode(i + 1));
-        }
 
-        await Task.WhenAll(cluster.Nodes.Select(n => n.StartAsync()));
-        return cluster;
+        // One signing key for every node: a token issued by one node is accepted by the others (without it each node
+        // generates its own key into its data directory, and a client reconnecting to another node gets 401).
+        all.TryAdd("Lime__Auth__SigningKey", Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)));
+        var cluster = new LimeCluster(primary, standby, redis, database, all);
+        try
+        {
+            for (int i = 0; i < nodes; i++)
+            {
+                cluster.Nodes.Add(cluster.NewNode(i + 1));
+            }
+
+            await Task.WhenAll(cluster.Nodes.Select(n => n.StartAsync()));
+            return cluster;
+        }
+        catch
+        {
+            await cluster.DisposeAsync(); // never leave processes behind
+            throw;
+        }
     }
 
     /// <summary>A node process (not started) pointed at the current primary.</summary>

@@ -21,6 +21,8 @@ public sealed class PostgresInstance : IAsyncDisposable
     public string DataDirectory { get; }
     public int Port { get; }
 
+    private string? _standbyName;
+
     public string ConnectionString(string database = "postgres") =>
         $"Host=127.0.0.1;Port={Port};Username=postgres;Database={database};Pooling=true;Maximum Pool Size=50;Timeout=15;Command Timeout=0";
 
@@ -39,7 +41,10 @@ public sealed class PostgresInstance : IAsyncDisposable
             "max_wal_senders = 5",
             "max_replication_slots = 5",
             "fsync = on",
-            "synchronous_commit = on",
+            // With a synchronous standby, remote_apply: an acknowledged commit is not only flushed on the standby
+            // (what durability needs, synchronous_commit = on) but already visible there, so tests can check
+            // every acknowledgement against the standby the moment it arrives.
+            synchronousStandby is null ? "synchronous_commit = on" : "synchronous_commit = remote_apply",
             "shared_buffers = 64MB",
         };
         if (synchronousStandby is not null)
@@ -64,9 +69,14 @@ public sealed class PostgresInstance : IAsyncDisposable
         [
             $"port = {instance.Port}",
             $"unix_socket_directories = '{instance.DataDirectory}'",
-            $"primary_conninfo = 'host=127.0.0.1 port={primary.Port} user=postgres application_name={name}'",
             "synchronous_standby_names = ''",
         ]);
+
+        // pg_basebackup -R writes its own primary_conninfo (without application_name) into postgresql.auto.conf,
+        // which is read after postgresql.conf and wins: the standby would then stream as "walreceiver", never match
+        // synchronous_standby_names, and every commit on the primary would wait forever.
+        instance._standbyName = name;
+        await instance.StreamFromAsync(primary);
         if (Services.IsRoot)
         {
             await RunRawAsync("chown", "-R", "postgres:postgres", instance.DataDirectory);
@@ -77,6 +87,20 @@ public sealed class PostgresInstance : IAsyncDisposable
     }
 
     public Task StartAsync() => RunAsync("pg_ctl", "-D", DataDirectory, "-l", Path.Combine(DataDirectory, "server.log"), "-w", "-t", "60", "start");
+
+    /// <summary>
+    /// Standby only: which server to stream from (null: none — the standby then serves only the WAL it already has).
+    /// Written to postgresql.auto.conf (the last setting wins); takes effect at the next start, or now with <see cref="ReloadAsync"/>.
+    /// </summary>
+    public async Task StreamFromAsync(PostgresInstance? primary)
+    {
+        string name = _standbyName ?? throw new InvalidOperationException("Not a standby.");
+        string conninfo = primary is null ? "" : $"host=127.0.0.1 port={primary.Port} user=postgres application_name={name}";
+        await File.AppendAllLinesAsync(Path.Combine(DataDirectory, "postgresql.auto.conf"), [$"primary_conninfo = '{conninfo}'"]);
+    }
+
+    /// <summary>Re-reads the configuration files (pg_ctl reload).</summary>
+    public Task ReloadAsync() => RunAsync("pg_ctl", "-D", DataDirectory, "reload");
 
     /// <summary>Stops the server: "immediate" is a crash (no checkpoint), "fast" a clean stop.</summary>
     public Task StopAsync(string mode = "immediate") => RunAsync("pg_ctl", "-D", DataDirectory, "-m", mode, "-w", "stop");
@@ -108,6 +132,7 @@ public sealed class PostgresInstance : IAsyncDisposable
         try
         {
             Directory.Delete(DataDirectory, recursive: true);
+            File.Delete(DataDirectory + ".owner");
         }
         catch (IOException)
         {
@@ -117,10 +142,65 @@ public sealed class PostgresInstance : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Stops servers left behind by earlier test processes that died before cleaning up (their owner file names a
+    /// process that no longer exists). Only servers this test infrastructure created are touched.
+    /// </summary>
+    public static async Task ReapOrphansAsync()
+    {
+        foreach (string owner in Directory.GetFiles(Path.GetTempPath(), "lime-pg-*.owner"))
+        {
+            string dir = owner[..^".owner".Length];
+            if (int.TryParse(await File.ReadAllTextAsync(owner), out int pid) && ProcessAlive(pid))
+            {
+                continue;
+            }
+
+            if (File.Exists(Path.Combine(dir, "postmaster.pid")))
+            {
+                try
+                {
+                    await RunAsync("pg_ctl", "-D", dir, "-m", "immediate", "-w", "stop");
+                }
+                catch (InvalidOperationException)
+                {
+                    // Not running.
+                }
+            }
+
+            try
+            {
+                Directory.Delete(dir, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+
+            File.Delete(owner);
+        }
+    }
+
+    private static bool ProcessAlive(int pid)
+    {
+        try
+        {
+            using var p = Process.GetProcessById(pid);
+            return !p.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+
     private static string NewDirectory()
     {
         string dir = Path.Combine(Path.GetTempPath(), "lime-pg-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(dir);
+        File.WriteAllText(dir + ".owner", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
         if (Services.IsRoot)
         {
             RunRawAsync("chown", "postgres:postgres", dir).GetAwaiter().GetResult();
@@ -161,6 +241,7 @@ public static class SharedPostgres
 {
     private static readonly Lazy<Task<PostgresInstance>> Instance = new(async () =>
     {
+        await PostgresInstance.ReapOrphansAsync();
         var pg = await PostgresInstance.StartPrimaryAsync();
         AppDomain.CurrentDomain.ProcessExit += (_, _) => pg.DisposeAsync().AsTask().GetAwaiter().GetResult();
         return pg;

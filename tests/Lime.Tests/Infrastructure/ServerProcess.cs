@@ -13,8 +13,16 @@ public sealed class ServerProcess : IAsyncDisposable
     private readonly Dictionary<string, string> _environment;
     private Process? _process;
 
-    public ServerProcess(string dataDirectory, IDictionary<string, string>? settings = null)
+    private readonly Uri? _readinessUrl;
+    private readonly System.Security.Cryptography.X509Certificates.X509Certificate2? _trust;
+
+    /// <param name="readinessUrl">Where to probe /readyz (default: the HTTP address on <see cref="Port"/>).</param>
+    /// <param name="trust">The only TLS certificate to accept when probing over HTTPS.</param>
+    public ServerProcess(string dataDirectory, IDictionary<string, string>? settings = null, Uri? readinessUrl = null,
+        System.Security.Cryptography.X509Certificates.X509Certificate2? trust = null)
     {
+        _readinessUrl = readinessUrl;
+        _trust = trust;
         Port = FreePort();
         DataDirectory = dataDirectory;
         _environment = new Dictionary<string, string>
@@ -61,7 +69,13 @@ public sealed class ServerProcess : IAsyncDisposable
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
 
-        using var http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(2) };
+        using var handler = new HttpClientHandler();
+        if (_trust is { } trusted)
+        {
+            handler.ServerCertificateCustomValidationCallback = (_, cert, _, _) => cert?.GetCertHashString() == trusted.GetCertHashString();
+        }
+
+        using var http = new HttpClient(handler) { BaseAddress = _readinessUrl ?? BaseAddress, Timeout = TimeSpan.FromSeconds(2) };
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (DateTime.UtcNow < deadline)
         {
