@@ -172,6 +172,10 @@ public sealed class LimeHttpClient
     public Task RemoveContactAsync(long userId, CancellationToken ct = default) =>
         SendAsync(HttpMethod.Delete, Path($"api/contacts/{userId}"), null, ct);
 
+    /// <summary>GET api/users/{userId}/presence: a contact's or room-mate's presence now.</summary>
+    public Task<PresenceDto> GetPresenceAsync(long userId, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Get, Path($"api/users/{userId}/presence"), null, Json.PresenceDto, ct);
+
     /// <summary>PUT api/me/privacy with <c>{hide_last_seen}</c>.</summary>
     public Task SetPrivacyAsync(bool hideLastSeen, CancellationToken ct = default) =>
         SendAsync(HttpMethod.Put, "api/me/privacy", Body(new PrivacyRequest(hideLastSeen), Json.PrivacyRequest), ct);

@@ -118,6 +118,9 @@ public sealed record ContactDto(long UserId, string Username, string DisplayName
 
 public sealed record AddContactRequest(long UserId);
 
+/// <summary>A user's presence as the caller may see it (last_seen absent when the user hides it).</summary>
+public sealed record PresenceDto(long UserId, bool Online, long? LastSeen);
+
 public sealed record PrivacyRequest(bool HideLastSeen);
 
 /// <summary>A LIME node clients can connect to, with its load (open connections).</summary>

@@ -53,8 +53,13 @@ public sealed class PresenceTests : IAsyncLifetime
         Assert.True((await PresenceAsync(friendSocket, alice.Id, TimeSpan.FromSeconds(10)))!.Online);
         await silent.DisposeAsync();
 
-        // The stranger (no contact, no shared room) never heard a thing.
+        // The stranger (no contact, no shared room) never heard a thing, and may not ask.
         Assert.Null(await PresenceAsync(strangerSocket, alice.Id, TimeSpan.FromMilliseconds(200)));
+        var refused = await Assert.ThrowsAsync<LimeApiException>(() => stranger.Http.GetPresenceAsync(alice.Id));
+        Assert.Equal(ErrorCodes.Forbidden, refused.Code);
+        var seen = await friend.Http.GetPresenceAsync(alice.Id); // online again since the ping (timeout not yet over)
+        Assert.True(seen.Online);
+        Assert.NotNull(seen.LastSeen);
     }
 
     [Fact]

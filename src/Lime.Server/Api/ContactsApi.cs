@@ -17,6 +17,7 @@ public static class ContactsApi
         contacts.MapGet("/", ListAsync).ProducesLimeProblems(401);
         contacts.MapPost("/", AddAsync).ProducesLimeProblems(400, 401, 404);
         contacts.MapDelete("/{userId:long}", RemoveAsync).ProducesLimeProblems(401);
+        app.MapGet("/api/users/{userId:long}/presence", PresenceAsync).WithTags("Contacts").RequireAuthorization().ProducesLimeProblems(401, 403, 404);
         app.MapPut("/api/me/privacy", SetPrivacyAsync).WithTags("Users").RequireAuthorization().ProducesLimeProblems(400, 401);
         return app;
     }
@@ -49,6 +50,32 @@ public static class ContactsApi
     {
         await accounts.RemoveContactAsync(user.UserId(), userId, ct);
         return TypedResults.NoContent();
+    }
+
+    /// <summary>
+    /// The current presence of a user the caller may watch: a contact of theirs, or someone sharing a small room
+    /// (the same audience that receives presence changes live).
+    /// </summary>
+    private static async Task<Ok<PresenceDto>> PresenceAsync(long userId, ClaimsPrincipal user, IAccountStore accounts, IRoomStore rooms,
+        PresenceService presence, Microsoft.Extensions.Options.IOptions<LimeOptions> options, CancellationToken ct)
+    {
+        long me = user.UserId();
+        if ((await accounts.ExistingUserIdsAsync([userId], ct)).Count == 0)
+        {
+            throw LimeException.NotFound("No such user.");
+        }
+
+        bool mayWatch = userId == me
+            || (await accounts.WatchersOfAsync(userId, ct)).Contains(me)
+            || (await rooms.SmallRoomMatesAsync(userId, options.Value.Rooms.LargeRoomMembers, ct)).Contains(me);
+        if (!mayWatch)
+        {
+            throw LimeException.Forbidden("Presence is shown to contacts and members of shared small rooms only.");
+        }
+
+        var settings = await accounts.GetPresenceSettingsAsync(userId, ct);
+        bool online = (await presence.AreOnlineAsync([userId], ct))[0];
+        return TypedResults.Ok(new PresenceDto(userId, online, settings.HideLastSeen && userId != me ? null : settings.LastSeenAt));
     }
 
     private static async Task<NoContent> SetPrivacyAsync(PrivacyRequest request, ClaimsPrincipal user, IAccountStore accounts, CancellationToken ct)

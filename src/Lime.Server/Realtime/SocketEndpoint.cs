@@ -5,25 +5,21 @@ using Microsoft.Extensions.Options;
 namespace Lime.Server.Realtime;
 
 /// <summary>
-/// GET /ws: the WebSocket upgrade. Authentication happens before the upgrade (bearer header, or access_token in
-/// the query string for browsers); the Origin allow-list is enforced by the WebSockets middleware (403).
+/// GET /ws: the WebSocket upgrade. The Origin is checked first (403 for a browser page from elsewhere), then the
+/// token (bearer header, or access_token in the query string for browsers), then the upgrade.
 /// </summary>
 public static class SocketEndpoint
 {
-    public static IEndpointRouteBuilder MapRealtime(this IEndpointRouteBuilder app)
+    /// <summary>
+    /// WebSocket upgrades are not covered by CORS, so /ws checks the Origin of browser requests itself, before
+    /// authentication: allowed are requests without Origin (native clients), the page's own origin (the web client
+    /// served by this node, whatever host and port it is reached on), and Lime:Realtime:AllowedOrigins.
+    /// </summary>
+    public static IApplicationBuilder UseSocketOriginPolicy(this IApplicationBuilder app) => app.Use(async (context, next) =>
     {
-        app.Map("/ws", HandleAsync)
-            .RequireAuthorization()
-            .ExcludeFromDescription();
-        return app;
-    }
-
-    private static async Task HandleAsync(HttpContext context, SocketSession session, IOptions<LimeOptions> options)
-    {
-        // The WebSockets middleware checks Origin too, but only when it performs the upgrade itself; checking here
-        // holds whatever server hosts the endpoint. No Origin header: a native client, allowed.
-        if (context.Request.Headers.Origin is { Count: > 0 } origin
-            && !options.Value.Realtime.AllowedOrigins.Contains(origin.ToString(), StringComparer.OrdinalIgnoreCase))
+        if (context.Request.Path == "/ws"
+            && context.Request.Headers.Origin is { Count: > 0 } origin
+            && !OriginAllowed(origin.ToString(), context.Request, context.RequestServices.GetRequiredService<IOptions<LimeOptions>>().Value.Realtime))
         {
             await Results.Problem(
                 statusCode: StatusCodes.Status403Forbidden,
@@ -33,6 +29,23 @@ public static class SocketEndpoint
             return;
         }
 
+        await next(context);
+    });
+
+    private static bool OriginAllowed(string origin, HttpRequest request, RealtimeOptions options) =>
+        string.Equals(origin, $"{request.Scheme}://{request.Host.Value}", StringComparison.OrdinalIgnoreCase)
+        || options.AllowedOrigins.Contains(origin, StringComparer.OrdinalIgnoreCase);
+
+    public static IEndpointRouteBuilder MapRealtime(this IEndpointRouteBuilder app)
+    {
+        app.Map("/ws", HandleAsync)
+            .RequireAuthorization()
+            .ExcludeFromDescription();
+        return app;
+    }
+
+    private static async Task HandleAsync(HttpContext context, SocketSession session)
+    {
         if (!context.WebSockets.IsWebSocketRequest)
         {
             await Results.Problem(
