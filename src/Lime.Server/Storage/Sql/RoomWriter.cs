@@ -146,7 +146,7 @@ public abstract partial class RoomWriter : IRoomWriter, IHostedService, IDisposa
 
             // Room order (stable: one room's writes keep their order) so that writers on several nodes lock rooms in
             // the same order and cannot deadlock.
-            var ordered = batch.OrderBy(p => p.Write.RoomKey).ToList();
+            var ordered = CoalesceJoins([.. batch.OrderBy(p => p.Write.RoomKey)]);
             try
             {
                 Commit(ordered);
@@ -184,13 +184,13 @@ public abstract partial class RoomWriter : IRoomWriter, IHostedService, IDisposa
                 }
                 catch (CommitNotConfirmedException)
                 {
-                    p.Completion.TrySetException(NotConfirmed());
+                    p.Fail(NotConfirmed());
                 }
                 catch (Exception single) when (single is not LimeException)
                 {
                     Log.CommitFailed(_log, single);
                     ResetConnection();
-                    p.Completion.TrySetException(new LimeException(ErrorCodes.Unavailable, "The write failed; its outcome is unknown. Retry with the same client_msg_id."));
+                    p.Fail(new LimeException(ErrorCodes.Unavailable, "The write failed; its outcome is unknown. Retry with the same client_msg_id."));
                 }
             }
         }
@@ -198,7 +198,7 @@ public abstract partial class RoomWriter : IRoomWriter, IHostedService, IDisposa
         {
             foreach (var p in batch)
             {
-                p.Completion.TrySetException(NotConfirmed());
+                p.Fail(NotConfirmed());
             }
         }
     }
@@ -264,11 +264,11 @@ public abstract partial class RoomWriter : IRoomWriter, IHostedService, IDisposa
         {
             if (p.Error is not null)
             {
-                p.Completion.TrySetException(p.Error);
+                p.Fail(p.Error);
             }
             else
             {
-                p.Completion.TrySetResult(p.Result!);
+                p.Succeed(p.Result!);
             }
         }
     }
@@ -433,9 +433,50 @@ public abstract partial class RoomWriter : IRoomWriter, IHostedService, IDisposa
 
     private sealed class Pending(RoomWrite write)
     {
-        public RoomWrite Write { get; } = write;
+        public RoomWrite Write { get; set; } = write;
         public TaskCompletionSource<RoomWriteResult> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
         public RoomWriteResult? Result { get; set; }
         public LimeException? Error { get; set; }
+
+        /// <summary>Writes folded into this one (joins to the same room in one batch); they share its outcome.</summary>
+        public List<Pending>? Followers { get; set; }
+
+        public void Succeed(RoomWriteResult result)
+        {
+            Completion.TrySetResult(result);
+            Followers?.ForEach(f => f.Completion.TrySetResult(result));
+        }
+
+        public void Fail(Exception error)
+        {
+            Completion.TrySetException(error);
+            Followers?.ForEach(f => f.Completion.TrySetException(error));
+        }
+    }
+
+    /// <summary>
+    /// Folds adjacent joins to the same room (the batch is in room order) into one write: a burst of people joining
+    /// a large channel becomes one members_joined event listing them all, not one event each.
+    /// </summary>
+    private static List<Pending> CoalesceJoins(List<Pending> ordered)
+    {
+        var result = new List<Pending>(ordered.Count);
+        foreach (var p in ordered)
+        {
+            if (p.Write is AddMembers { EventKind: EventKinds.MembersJoined } join
+                && result.Count > 0
+                && result[^1].Write is AddMembers { EventKind: EventKinds.MembersJoined } lead
+                && lead.RoomId == join.RoomId)
+            {
+                result[^1].Write = lead with { UserIds = [.. lead.UserIds, .. join.UserIds] };
+                (result[^1].Followers ??= []).Add(p);
+            }
+            else
+            {
+                result.Add(p);
+            }
+        }
+
+        return result;
     }
 }
