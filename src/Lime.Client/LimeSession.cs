@@ -18,7 +18,8 @@ public enum SessionState
 /// cursors → live events. Events are applied per room strictly in seq order: duplicates (seq already applied) are
 /// dropped, an event past a gap is held back while the gap is fetched from history, and a dropped connection is
 /// re-established with jittered exponential backoff and caught up again. Messages sent through the session sit in
-/// an outbox until acknowledged and are re-sent after a reconnect with the same client_msg_id, so each is stored once.
+/// an outbox until acknowledged and are re-sent after a reconnect (or, after an unknown outcome such as <c>unavailable</c>,
+/// after a short pause) with the same client_msg_id, so each is stored once.
 /// Thread-safe.
 /// </summary>
 public sealed class LimeSession : IAsyncDisposable
@@ -210,7 +211,15 @@ public sealed class LimeSession : IAsyncDisposable
                 socket?.Abort();
                 if (socket is not null)
                 {
-                    await socket.DisposeAsync();
+                    try
+                    {
+                        await socket.DisposeAsync();
+                    }
+                    catch (Exception e) when (e is ObjectDisposedException or System.Net.WebSockets.WebSocketException or IOException or InvalidOperationException)
+                    {
+                        // The socket's heartbeat can race the abort (a ping written to the disposed WebSocket): the
+                        // connection is gone either way. Escaping here would end this loop and never reconnect again.
+                    }
                 }
             }
 
@@ -256,9 +265,12 @@ public sealed class LimeSession : IAsyncDisposable
             var ack = await socket.SendMessageAsync(item.Room, item.ClientMsgId, item.Text, item.ReplyTo);
             Complete(item, ack);
         }
-        catch (LimeSocketException e) when (e.Code is ErrorCodes.RateLimited)
+        catch (LimeSocketException e) when (e.Code is ErrorCodes.RateLimited or ErrorCodes.Unavailable or ErrorCodes.Internal)
         {
-            await Task.Delay(Math.Max(100, e.RetryAfterMs ?? 1000));
+            // rate_limited: wait as told. unavailable/internal: the outcome is unknown and the connection may well stay
+            // up (e.g. the store could not confirm the commit in time), so waiting for a reconnect could wait forever:
+            // resend after a pause with the same client_msg_id, which stores the message at most once.
+            await Task.Delay(e.Code is ErrorCodes.RateLimited ? Math.Max(100, e.RetryAfterMs ?? 1000) : Random.Shared.Next(250, 750));
             LimeSocket? current;
             lock (_lock)
             {

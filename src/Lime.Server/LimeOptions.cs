@@ -20,6 +20,27 @@ public sealed class LimeOptions
     public RoomOptions Rooms { get; set; } = new();
     public PresenceOptions Presence { get; set; } = new();
     public PushOptions Push { get; set; } = new();
+    public RedisOptions Redis { get; set; } = new();
+    public ClusterOptions Cluster { get; set; } = new();
+}
+
+public sealed class RedisOptions
+{
+    /// <summary>StackExchange.Redis configuration string (used when Fanout:Provider is redis).</summary>
+    public string Configuration { get; set; } = "127.0.0.1:6379";
+}
+
+public sealed class ClusterOptions
+{
+    /// <summary>The URL clients should use to reach this node (announced in the node registry). Empty: not announced.</summary>
+    public string PublicUrl { get; set; } = "";
+
+    /// <summary>A node not heard from for this long is left out of node picks.</summary>
+    [Range(1, 600)]
+    public int NodeTtlSeconds { get; set; } = 10;
+
+    /// <summary>Honour X-Forwarded-For/-Proto from a TLS-terminating load balancer.</summary>
+    public bool TrustForwardedHeaders { get; set; }
 }
 
 public sealed class RoomOptions
@@ -76,7 +97,7 @@ public sealed class StorageOptions
 
 public sealed class FanoutOptions
 {
-    /// <summary><c>memory</c> (in-process, single node).</summary>
+    /// <summary><c>memory</c> (in-process, single node) or <c>redis</c> (several nodes).</summary>
     public string Provider { get; set; } = "memory";
 }
 

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.HttpOverrides;
 using Lime.Server.Api;
 using Lime.Server.Diagnostics;
 using Lime.Server.Realtime;
@@ -17,9 +18,20 @@ public static class LimePipeline
         database.Migrate();
         Log.Starting(app.Logger, options.NodeId, database.Dialect.Name, database.Location, options.Fanout.Provider);
 
+        if (options.Cluster.TrustForwardedHeaders)
+        {
+            // Behind a TLS-terminating load balancer: take the client's scheme and address from it.
+            var forwarded = new ForwardedHeadersOptions { ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto };
+            forwarded.KnownIPNetworks.Clear();
+            forwarded.KnownProxies.Clear();
+            app.UseForwardedHeaders(forwarded);
+        }
+
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        UseWebClient(app);
         app.UseWebSockets();
+        app.UseSocketOriginPolicy();
         app.UseAuthentication();
         app.UseAuthorization();
 
@@ -30,7 +42,92 @@ public static class LimePipeline
         app.MapUsersApi();
         app.MapRoomsApi();
         app.MapContactsApi();
+        app.MapPushApi();
+        app.MapNodesApi();
         app.MapRealtime();
         return app;
     }
+    /// <summary>The built web client (web/, copied next to the server as webapp/ by the build).</summary>
+    private static readonly string WebRoot = Path.Combine(AppContext.BaseDirectory, "webapp");
+
+    /// <summary>
+    /// Serves the web client: security headers on every response (a strict Content-Security-Policy everywhere except
+    /// the API reference under /docs, whose page needs inline scripts), the hashed assets (cached for a year), and
+    /// index.html for the client's own routes (/ and /rooms/…). Other paths are untouched, so unknown /api routes
+    /// still answer with a problem. When the client was not built (no npm), / explains how to build it.
+    /// </summary>
+    private static void UseWebClient(WebApplication app)
+    {
+        app.Use((context, next) =>
+        {
+            var headers = context.Response.Headers;
+            headers.XContentTypeOptions = "nosniff";
+            headers["Referrer-Policy"] = "no-referrer";
+            if (!context.Request.Path.StartsWithSegments("/docs"))
+            {
+                headers.XFrameOptions = "DENY";
+                headers.ContentSecurityPolicy = ContentSecurityPolicy(context.Request.Host);
+            }
+
+            return next(context);
+        });
+
+        if (Directory.Exists(WebRoot))
+        {
+            app.UseStaticFiles(new StaticFileOptions
+            {
+                FileProvider = new Microsoft.Extensions.FileProviders.PhysicalFileProvider(WebRoot),
+                OnPrepareResponse = file => file.Context.Response.Headers.CacheControl =
+                    file.Context.Request.Path.StartsWithSegments("/assets") ? "public, max-age=31536000, immutable" : "no-cache",
+            });
+        }
+
+        app.Use(async (context, next) =>
+        {
+            var path = context.Request.Path;
+            bool clientRoute = path == "/" || path.StartsWithSegments("/rooms");
+            if (!clientRoute || !(HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method)))
+            {
+                await next(context);
+                return;
+            }
+
+            context.Response.Headers.CacheControl = "no-cache";
+            context.Response.ContentType = "text/html; charset=utf-8";
+            string index = Path.Combine(WebRoot, "index.html");
+            if (File.Exists(index))
+            {
+                await context.Response.SendFileAsync(index);
+            }
+            else
+            {
+                await context.Response.WriteAsync(WebClientMissingPage);
+            }
+        });
+    }
+
+    /// <summary>
+    /// Scripts, styles and everything else from this origin only: no inline scripts, no eval, no plugins, no framing.
+    /// The socket is same-origin too (ws/wss are listed explicitly for browsers whose 'self' does not cover them).
+    /// </summary>
+    private static string ContentSecurityPolicy(HostString host)
+    {
+        string sockets = host.HasValue && host.Value.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or ':' or '[' or ']')
+            ? $" ws://{host.Value} wss://{host.Value}"
+            : "";
+        return "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; " +
+            $"connect-src 'self'{sockets}; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+    }
+
+    private const string WebClientMissingPage = """
+        <!doctype html>
+        <html lang="en"><head><meta charset="utf-8"><title>LIME</title></head>
+        <body>
+        <h1>LIME is running</h1>
+        <p>The web client has not been built: npm (Node.js 20 or later) was not found when the server was built.</p>
+        <p>Install Node.js, then run <code>dotnet build src/Lime.Server</code> again (or <code>npm ci &amp;&amp; npm run build</code>
+        in <code>web/</code>) and restart the server. The REST and WebSocket API work without it; see
+        <a href="/docs">/docs</a>.</p>
+        </body></html>
+        """;
 }

@@ -3,7 +3,11 @@ using Lime.Protocol;
 using Lime.Server.Api;
 using Lime.Server.Auth;
 using Lime.Server.Chat;
+using Lime.Server.Cluster;
 using Lime.Server.Fanout;
+using Lime.Server.Presence;
+using Lime.Server.Push;
+using Lime.Server.Redis;
 using Lime.Server.Realtime;
 using Lime.Server.Storage;
 using Lime.Server.Storage.Postgres;
@@ -40,7 +44,7 @@ public static class LimeServices
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(sp => new Snowflake(sp.GetRequiredService<IOptions<LimeOptions>>().Value.NodeId));
         services.AddStorage();
-        services.AddFanout(options.Fanout.Provider);
+        services.AddFanout();
 
         services.AddSingleton<ConnectionRegistry>();
         services.AddSingleton<SocketSession>();
@@ -49,23 +53,18 @@ public static class LimeServices
         services.AddSingleton<SyncService>();
         services.AddSingleton<ReadReceipts>();
         services.AddSingleton<TypingService>();
-        services.AddSingleton<Presence.PresenceService>();
-        services.AddHostedService(sp => sp.GetRequiredService<Presence.PresenceService>());
+        services.AddSingleton<PresenceService>();
+        services.AddHostedService(sp => sp.GetRequiredService<PresenceService>());
         services.AddSingleton<AccountService>();
         services.AddSingleton<TokenService>();
         services.AddSingleton<DeviceSessions>();
         services.AddSingleton<IPasswordHasher<UserRecord>, PasswordHasher<UserRecord>>();
+        services.AddLimePush(); // outbox dispatcher + push notifications (Push/PushServices.cs)
 
         services.AddLimeAuthentication();
         // Options that depend on LimeOptions are configured lazily: a test host's configuration is only complete at Build().
-        services.AddOptions<WebSocketOptions>().Configure<IOptions<LimeOptions>>((o, lime) =>
-        {
-            o.KeepAliveInterval = TimeSpan.Zero; // heartbeats are application pings, which browsers can send
-            foreach (string origin in lime.Value.Realtime.AllowedOrigins)
-            {
-                o.AllowedOrigins.Add(origin);
-            }
-        });
+        // Origins are checked by SocketEndpoint.UseSocketOriginPolicy (it also allows the page's own origin).
+        services.AddOptions<WebSocketOptions>().Configure(o => o.KeepAliveInterval = TimeSpan.Zero); // heartbeats are application pings
         services.AddOptions<PasswordHasherOptions>().Configure<IOptions<LimeOptions>>((o, lime) => o.IterationCount = lime.Value.Auth.PasswordIterations);
         services.AddOptions<KestrelServerOptions>().Configure<IOptions<LimeOptions>>((o, lime) =>
             o.Limits.MaxRequestBodySize = Math.Max(1024 * 1024, lime.Value.Limits.MaxTextBytes * 7L));
@@ -116,19 +115,36 @@ public static class LimeServices
         var other => throw new InvalidOperationException($"Unknown Lime:Storage:Provider '{other}'. Supported: sqlite, postgres."),
     };
 
-    private static void AddFanout(this IServiceCollection services, string provider)
+    /// <summary>The fanout and presence backend: one readable switch on Lime:Fanout:Provider (memory | redis).</summary>
+    private static void AddFanout(this IServiceCollection services)
     {
-        switch (provider)
+        services.AddSingleton<RedisConnection>();
+        services.AddSingleton<MemoryFanout>();
+        services.AddSingleton<RedisFanout>();
+        services.AddSingleton<MemoryPresenceStore>();
+        services.AddSingleton<RedisPresenceStore>();
+        services.AddSingleton<IFanout>(sp => FanoutProvider(sp) switch
         {
-            case "memory":
-                services.AddSingleton<MemoryFanout>();
-                services.AddSingleton<IFanout>(sp => sp.GetRequiredService<MemoryFanout>());
-                services.AddHostedService(sp => sp.GetRequiredService<MemoryFanout>());
-                break;
-            default:
-                throw new InvalidOperationException($"Unknown Lime:Fanout:Provider '{provider}'. Supported: memory.");
-        }
+            "memory" => sp.GetRequiredService<MemoryFanout>(),
+            _ => sp.GetRequiredService<RedisFanout>(),
+        });
+        services.AddSingleton<IPresenceStore>(sp => FanoutProvider(sp) switch
+        {
+            "memory" => sp.GetRequiredService<MemoryPresenceStore>(),
+            _ => sp.GetRequiredService<RedisPresenceStore>(),
+        });
+        services.AddHostedService(sp => sp.GetRequiredService<MemoryFanout>());
+        services.AddHostedService(sp => new OptionalHostedService(FanoutProvider(sp) == "redis" ? sp.GetRequiredService<RedisFanout>() : null));
+        services.AddSingleton<NodeRegistry>();
+        services.AddHostedService(sp => sp.GetRequiredService<NodeRegistry>());
     }
+
+    private static string FanoutProvider(IServiceProvider sp) => sp.GetRequiredService<IOptions<LimeOptions>>().Value.Fanout.Provider switch
+    {
+        "memory" => "memory",
+        "redis" => "redis",
+        var other => throw new InvalidOperationException($"Unknown Lime:Fanout:Provider '{other}'. Supported: memory, redis."),
+    };
 
     private static void AddLimeAuthentication(this IServiceCollection services)
     {

@@ -29,7 +29,9 @@ public sealed class RedisPresenceStore(RedisConnection redis) : IPresenceStore
         var added = new List<(long User, Task<bool> Added)>(activity.Count);
         foreach (var (user, at) in activity)
         {
-            _ = batch.SortedSetAddAsync(RedisKeys.PresenceSeen, user, at, SortedSetWhen.GreaterThan | SortedSetWhen.NotExists);
+            // GT alone adds a new member and raises an existing one only; Redis refuses GT combined with NX, which
+            // left the scores unwritten and nobody ever went offline.
+            _ = batch.SortedSetAddAsync(RedisKeys.PresenceSeen, user, at, SortedSetWhen.GreaterThan);
             added.Add((user, batch.SetAddAsync(RedisKeys.PresenceOnline, user)));
         }
 

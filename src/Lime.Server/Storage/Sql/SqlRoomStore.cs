@@ -237,7 +237,9 @@ public sealed class SqlRoomStore(ISqlDatabase db) : IRoomStore
     public async Task PingAsync(CancellationToken ct)
     {
         using var c = db.OpenConnection();
-        await c.ExecuteScalarAsync<long>(new CommandDefinition("SELECT count(*) FROM sqlite_schema", cancellationToken: ct));
+        // A statement valid in both dialects that reads the schema (SQLite opens the file lazily): "sqlite_schema"
+        // made /readyz fail forever on PostgreSQL.
+        await c.ExecuteScalarAsync<long>(new CommandDefinition("SELECT count(*) FROM rooms WHERE id = 0", cancellationToken: ct));
     }
 
     internal static RoomRecord ReadRoom(DbDataReader r, int o) => new(

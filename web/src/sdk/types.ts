@@ -1,0 +1,274 @@
+// Wire contracts of the LIME protocol (src/Lime.Protocol/*.cs, docs/protocol.md). JSON is snake_case; null
+// fields are omitted by the server, so every nullable field is optional here. User and room ids are numbers
+// (below 2^53); message ids are Snowflake strings and are treated as opaque.
+
+export interface UserDto {
+  id: number;
+  username: string;
+  display_name: string;
+  created_at: number;
+}
+
+export interface TokenResponse {
+  access_token: string;
+  refresh_token: string;
+  expires_in: number;
+  device_id: number;
+  user: UserDto;
+}
+
+export type RoomKind = 'direct' | 'group' | 'channel';
+
+export interface RoomDto {
+  id: number;
+  kind: RoomKind;
+  name?: string | null;
+  topic?: string | null;
+  created_by: number;
+  created_at: number;
+  last_seq: number;
+  last_activity_at: number;
+  member_count: number;
+  my_role?: string | null;
+  peer?: number | null;
+}
+
+export type EventKind =
+  | 'message'
+  | 'room_created'
+  | 'members_joined'
+  | 'members_added'
+  | 'member_left'
+  | 'member_removed'
+  | 'role_changed';
+
+export interface EventDto {
+  id: string;
+  room: number;
+  seq: number;
+  kind: EventKind | string;
+  sender: number;
+  ts: number;
+  text?: string | null;
+  reply_to?: number | null;
+  client_msg_id?: string | null;
+  users?: number[] | null;
+  role?: string | null;
+  name?: string | null;
+}
+
+export interface RoomSummaryDto {
+  room: RoomDto;
+  last_message?: EventDto | null;
+  read_seq: number;
+  unread_count: number;
+}
+
+export interface RoomListResponse {
+  rooms: RoomSummaryDto[];
+  next_cursor?: string | null;
+}
+
+export interface ChannelListResponse {
+  channels: RoomDto[];
+  next_cursor?: string | null;
+}
+
+export interface MemberDto {
+  user_id: number;
+  username: string;
+  display_name: string;
+  role: string;
+  joined_at: number;
+  read_seq: number;
+}
+
+export interface MemberListResponse {
+  members: MemberDto[];
+  next_cursor?: string | null;
+}
+
+export interface AckDto {
+  id: string;
+  room: number;
+  seq: number;
+  ts: number;
+  client_msg_id: string;
+  duplicate: boolean;
+}
+
+export interface HistoryPage {
+  events: EventDto[];
+  has_more_before: boolean;
+  has_more_after: boolean;
+}
+
+export interface SyncCursor {
+  room: number;
+  seq: number;
+}
+
+export interface MemberRead {
+  user: number;
+  seq: number;
+}
+
+export interface SyncRoom {
+  room: RoomDto;
+  events: EventDto[];
+  snapshot: boolean;
+  has_more: boolean;
+  read_seq: number;
+  unread_count: number;
+  reads?: MemberRead[] | null;
+}
+
+export interface SyncResponse {
+  rooms: SyncRoom[];
+  left: number[];
+  total_unread: number;
+  server_time: number;
+}
+
+export interface ReadStateDto {
+  room: number;
+  read_seq: number;
+  unread_count: number;
+}
+
+export interface ReadersResponse {
+  room: number;
+  seq: number;
+  read_by: MemberRead[];
+  unread_by: number;
+}
+
+export interface ContactDto {
+  user_id: number;
+  username: string;
+  display_name: string;
+  online: boolean;
+  last_seen?: number | null;
+}
+
+// ---- Socket frames ----
+
+export interface HelloFrame {
+  type: 'hello';
+  user_id: number;
+  device_id: number;
+  connection_id: string;
+  server_time: number;
+  heartbeat_interval_ms: number;
+  idle_timeout_ms: number;
+  max_text_bytes: number;
+  max_frame_bytes: number;
+}
+
+export interface PongFrame {
+  type: 'pong';
+  id?: string;
+  ts: number;
+}
+
+export interface AckFrame {
+  type: 'ack';
+  id?: string;
+  ack: AckDto;
+}
+
+export interface EventFrame {
+  type: 'event';
+  event: EventDto;
+}
+
+export interface HistoryFrame {
+  type: 'history';
+  id?: string;
+  room: number;
+  events: EventDto[];
+  has_more_before: boolean;
+  has_more_after: boolean;
+}
+
+export interface SyncFrame {
+  type: 'sync';
+  id?: string;
+  sync: SyncResponse;
+}
+
+export interface ReadFrame {
+  type: 'read';
+  id?: string;
+  room: number;
+  user: number;
+  seq: number;
+}
+
+export interface TypingFrame {
+  type: 'typing';
+  room: number;
+  user: number;
+  expires_in_ms: number;
+}
+
+export interface PresenceFrame {
+  type: 'presence';
+  user: number;
+  online: boolean;
+  last_seen?: number | null;
+}
+
+export interface ErrorFrame {
+  type: 'error';
+  id?: string;
+  code: string;
+  message: string;
+  retry_after_ms?: number;
+}
+
+export type ServerFrame =
+  | HelloFrame
+  | PongFrame
+  | AckFrame
+  | EventFrame
+  | HistoryFrame
+  | SyncFrame
+  | ReadFrame
+  | TypingFrame
+  | PresenceFrame
+  | ErrorFrame;
+
+/** Every client frame has this flat shape (fields unused by a type are left out). */
+export interface ClientFrame {
+  type: 'ping' | 'send' | 'history' | 'sync' | 'read' | 'typing';
+  id?: string;
+  room?: number;
+  client_msg_id?: string;
+  text?: string;
+  reply_to?: number;
+  before?: number;
+  after?: number;
+  around?: number;
+  limit?: number;
+  seq?: number;
+  cursors?: SyncCursor[];
+  limit_per_room?: number;
+}
+
+/** Close codes of docs/protocol.md §4. */
+export const CloseCodes = {
+  idleTimeout: 4000,
+  loggedOut: 4001,
+  slowConsumer: 4008,
+  frameTooLarge: 4009,
+  goingAway: 4010,
+} as const;
+
+/** Error codes after which a send must not be retried as is (docs/protocol.md §7). */
+export const permanentSendErrors: ReadonlySet<string> = new Set([
+  'validation',
+  'message_too_large',
+  'forbidden',
+  'not_found',
+]);
