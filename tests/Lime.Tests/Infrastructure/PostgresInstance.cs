@@ -19,7 +19,7 @@ public sealed class PostgresInstance : IAsyncDisposable
     }
 
     public string DataDirectory { get; }
-    public int Port { get; }
+    public int Port { get; private set; }
 
     private string? _standbyName;
 
@@ -86,7 +86,32 @@ public sealed class PostgresInstance : IAsyncDisposable
         return instance;
     }
 
-    public Task StartAsync() => RunAsync("pg_ctl", "-D", DataDirectory, "-l", Path.Combine(DataDirectory, "server.log"), "-w", "-t", "60", "start");
+    /// <summary>
+    /// Starts the server. A port picked free can be taken by another process before the server binds it (tests run
+    /// in parallel): then it moves to a new free port (the last setting in postgresql.auto.conf wins) and retries.
+    /// </summary>
+    public async Task StartAsync()
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await RunAsync("pg_ctl", "-D", DataDirectory, "-l", Path.Combine(DataDirectory, "server.log"), "-w", "-t", "60", "start");
+                return;
+            }
+            catch (InvalidOperationException) when (attempt < 5 && PortWasTaken())
+            {
+                Port = FreePort();
+                await File.AppendAllLinesAsync(Path.Combine(DataDirectory, "postgresql.auto.conf"), [$"port = {Port}"]);
+            }
+        }
+    }
+
+    private bool PortWasTaken()
+    {
+        string log = Path.Combine(DataDirectory, "server.log");
+        return File.Exists(log) && File.ReadLines(log).TakeLast(10).Any(l => l.Contains("Address already in use", StringComparison.Ordinal));
+    }
 
     /// <summary>
     /// Standby only: which server to stream from (null: none — the standby then serves only the WAL it already has).

@@ -41,7 +41,7 @@ public sealed class ServerProcess : IAsyncDisposable
         }
     }
 
-    public int Port { get; }
+    public int Port { get; private set; }
 
     /// <summary>What the process printed (for failure messages).</summary>
     public System.Collections.Concurrent.ConcurrentQueue<string> Output { get; } = new();
@@ -64,6 +64,7 @@ public sealed class ServerProcess : IAsyncDisposable
         }
 
         _process = Process.Start(info) ?? throw new InvalidOperationException("Could not start the server.");
+        _starts++;
         _process.OutputDataReceived += (_, e) => Output.Enqueue(e.Data ?? "");
         _process.ErrorDataReceived += (_, e) => Output.Enqueue(e.Data ?? "");
         _process.BeginOutputReadLine();
@@ -81,6 +82,16 @@ public sealed class ServerProcess : IAsyncDisposable
         {
             if (_process.HasExited)
             {
+                if (_starts < 5 && _readinessUrl is null && Output.Any(l => l.Contains("address already in use", StringComparison.OrdinalIgnoreCase)))
+                {
+                    // The port picked free was taken by another process before Kestrel bound it: move and retry.
+                    _process.Dispose();
+                    MoveToPort(FreePort());
+                    Output.Clear();
+                    await StartAsync();
+                    return;
+                }
+
                 throw new InvalidOperationException($"The server exited with {_process.ExitCode} during start-up:\n{string.Join('\n', Output)}");
             }
 
@@ -102,6 +113,18 @@ public sealed class ServerProcess : IAsyncDisposable
         }
 
         throw new TimeoutException($"The server did not become ready within 30 s:\n{string.Join('\n', Output)}");
+    }
+
+    private int _starts;
+
+    private void MoveToPort(int port)
+    {
+        string old = $"http://127.0.0.1:{Port}";
+        Port = port;
+        foreach (string key in _environment.Keys.ToList())
+        {
+            _environment[key] = _environment[key].Replace(old, $"http://127.0.0.1:{port}", StringComparison.Ordinal);
+        }
     }
 
     /// <summary>The process id while running.</summary>
