@@ -16,7 +16,7 @@ internal sealed class BenchUser(int index, LimeHttpClient http, TokenResponse to
     public long Id => Tokens.User.Id;
 
     /// <summary>Opens a socket to this user's node, refreshing the access token first if it is getting old.</summary>
-    public async Task<LimeSocket> ConnectAsync(CancellationToken ct)
+    public async Task<LimeSocket> ConnectAsync(CancellationToken ct, LimeSocketOptions? options = null)
     {
         if (Stopwatch.GetElapsedTime(_tokenIssuedAt) > RefreshAfter)
         {
@@ -25,6 +25,6 @@ internal sealed class BenchUser(int index, LimeHttpClient http, TokenResponse to
         }
 
         // Heartbeats follow the server's hello (default every 15 s), so long runs are not closed as idle.
-        return await LimeSocket.ConnectAsync(Http.WebSocketUri(), Tokens.AccessToken, new LimeSocketOptions(), ct);
+        return await LimeSocket.ConnectAsync(Http.WebSocketUri(), Tokens.AccessToken, options ?? new LimeSocketOptions(), ct);
     }
 }

@@ -5,12 +5,14 @@ namespace Lime.Bench;
 /// per iteration.
 /// </summary>
 internal sealed record CatchupResult(
+    string Mode,
     int Rooms,
     int Messages,
     int Iterations,
     long Fetched,
     long Missing,
     long Pages,
+    long Snapshots,
     double MeanMs,
     LatencySummary Time,
     SortedDictionary<string, long> Errors)
@@ -22,12 +24,14 @@ internal sealed record CatchupResult(
         return JsonLine.Write(json =>
         {
             json.WriteString("scenario", "catchup");
+            json.WriteString("mode", Mode);
             json.WriteNumber("rooms", Rooms);
             json.WriteNumber("messages", Messages);
             json.WriteNumber("iterations", Iterations);
             json.WriteNumber("fetched", Fetched);
             json.WriteNumber("missing", Missing);
             json.WriteNumber("pages", Pages);
+            json.WriteNumber("snapshots", Snapshots);
             json.WriteStartObject("errors");
             foreach (var (code, count) in Errors)
             {

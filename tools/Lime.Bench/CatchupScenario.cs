@@ -8,9 +8,12 @@ namespace Lime.Bench;
 
 /// <summary>
 /// catchup: one user with --rooms direct rooms (a peer in each). Each iteration its device disconnects, the peers
-/// send --messages in total across the rooms (acked), then the device reconnects and fetches everything after
-/// its last seq in every room at once over the socket (history after=last, limit 200, paging while
-/// has_more_after). Measured: reconnect start → last missed message received. Exit 1 if anything is missing.
+/// send --messages in total across the rooms (acked), then the device reconnects and fetches everything after its
+/// last seq in every room. --mode sync (default): one sync frame with the device's cursors (limit_per_room
+/// --limit-per-room); a room with has_more continues with history after its last event, a room answered with a
+/// snapshot (too far behind) is paged with history from its cursor. --mode history: history after=last, limit
+/// 200, in every room at once, paging while has_more_after (the client loop before sync existed). Measured:
+/// reconnect start → last missed message received. Exit 1 if anything is missing.
 /// </summary>
 internal static class CatchupScenario
 {
@@ -61,11 +64,12 @@ internal static class CatchupScenario
         var mine = await me.ConnectAsync(ct);
         drains.Add(DrainAsync(mine));
         progress.Log($"setup: 1 user with {k} direct rooms, {k} peer sockets in {Stopwatch.GetElapsedTime(started).TotalSeconds:F1} s");
-        progress.Log($"catchup: {o.Messages} messages across {k} rooms while away, {o.Iterations} iterations");
+        progress.Log($"catchup: {o.Messages} messages across {k} rooms while away, {o.Iterations} iterations, mode {o.Mode}"
+            + (o.Mode == "sync" ? $" (limit_per_room {o.LimitPerRoom})" : " (history limit 200)"));
 
         var errors = new ErrorTally();
         var time = new LatencyRecorder();
-        long fetched = 0, missing = 0, pages = 0;
+        long fetched = 0, missing = 0, pages = 0, snapshots = 0;
         double totalMs = 0;
         int done = 0;
         try
@@ -86,8 +90,9 @@ internal static class CatchupScenario
                 long t0 = Stopwatch.GetTimestamp();
                 mine = await me.ConnectAsync(token);
                 var socket = mine;
-                var fetches = rooms.Select((room, r) => FetchAsync(socket, room.Id, lastSeq[r], Math.Max(lastSeq[r], expectedLast[r]), errors, token));
-                var pulled = await Task.WhenAll(fetches);
+                var pulled = o.Mode == "sync"
+                    ? await SyncAsync(socket, rooms, lastSeq, expectedLast, o.LimitPerRoom, errors, token)
+                    : await Task.WhenAll(rooms.Select((room, r) => FetchAsync(socket, room.Id, lastSeq[r], Math.Max(lastSeq[r], expectedLast[r]), errors, token)));
                 long elapsed = Stopwatch.GetTimestamp() - t0;
                 drains.Add(DrainAsync(mine));
 
@@ -101,6 +106,7 @@ internal static class CatchupScenario
                     fetched += pulled[r].Count;
                     missing += pulled[r].Missing;
                     pages += pulled[r].Pages;
+                    snapshots += pulled[r].Snapshot ? 1 : 0;
                     lastSeq[r] = Math.Max(pulled[r].Last, expectedLast[r]);
                 }
 
@@ -113,7 +119,7 @@ internal static class CatchupScenario
             await Task.WhenAll(drains);
         }
 
-        return new CatchupResult(k, o.Messages, done, fetched, missing, pages, done == 0 ? 0 : totalMs / done, time.Summarize(), errors.Snapshot());
+        return new CatchupResult(o.Mode, k, o.Messages, done, fetched, missing, pages, snapshots, done == 0 ? 0 : totalMs / done, time.Summarize(), errors.Snapshot());
     }
 
     /// <summary>One peer sends <paramref name="count"/> messages, at most <see cref="SendWindow"/> in flight; returns the highest acked seq.</summary>
@@ -146,45 +152,99 @@ internal static class CatchupScenario
         return maxSeq;
     }
 
-    /// <summary>Pages forward from <paramref name="after"/> until the server says there is nothing more; checks contiguity.</summary>
-    private static async Task<(long Count, long Last, long Pages, long Missing)> FetchAsync(
-        LimeSocket socket, long room, long after, long expectedLast, ErrorTally errors, CancellationToken ct)
+    /// <summary>
+    /// One sync frame with the device's cursor in every room; rooms with more (has_more) continue with history after
+    /// their last event, rooms answered with a snapshot are paged with history from the cursor. A sync round trip
+    /// counts as one page of every room it answered in full (pages = round trips).
+    /// </summary>
+    private static async Task<(long Count, long Last, long Pages, long Missing, bool Snapshot)[]> SyncAsync(
+        LimeSocket socket, RoomDto[] rooms, long[] lastSeq, long[] expectedLast, int limit, ErrorTally errors, CancellationToken ct)
     {
-        long next = after + 1, count = 0, pages = 0, missing = 0, cursor = after;
-        while (pages < MaxPagesPerRoom)
+        var cursors = rooms.Select((room, r) => new SyncCursor(room.Id, lastSeq[r])).ToArray();
+        var reply = await socket.SyncAsync(cursors, limit, ct);
+        var byRoom = new Dictionary<long, SyncRoom>(reply.Rooms.Length);
+        foreach (var sr in reply.Rooms)
         {
-            var page = await socket.HistoryAsync(room, after: cursor, limit: PageSize, ct: ct);
-            pages++;
-            foreach (var e in page.Events)
+            byRoom[sr.Room.Id] = sr;
+        }
+
+        var results = rooms.Select(async (room, r) =>
+        {
+            long expected = Math.Max(lastSeq[r], expectedLast[r]);
+            var seen = new Contiguity(lastSeq[r]);
+            if (!byRoom.TryGetValue(room.Id, out var sr))
             {
-                if (e.Seq > next)
+                errors.Add("sync_room_missing");
+                return seen.Result(expected, r == 0 ? 1 : 0, snapshot: false);
+            }
+
+            if (sr.Snapshot)
+            {
+                return await PageAsync(socket, room.Id, seen, expected, r == 0 ? 1 : 0, true, errors, ct);
+            }
+
+            seen.Accept(sr.Events, errors);
+            return sr.HasMore && sr.Events.Length > 0
+                ? await PageAsync(socket, room.Id, seen, expected, r == 0 ? 1 : 0, false, errors, ct)
+                : seen.Result(expected, r == 0 ? 1 : 0, snapshot: false);
+        });
+        return await Task.WhenAll(results);
+    }
+
+    /// <summary>Pages forward from <paramref name="after"/> until the server says there is nothing more; checks contiguity.</summary>
+    private static Task<(long Count, long Last, long Pages, long Missing, bool Snapshot)> FetchAsync(
+        LimeSocket socket, long room, long after, long expectedLast, ErrorTally errors, CancellationToken ct) =>
+        PageAsync(socket, room, new Contiguity(after), expectedLast, 0, false, errors, ct);
+
+    private static async Task<(long Count, long Last, long Pages, long Missing, bool Snapshot)> PageAsync(
+        LimeSocket socket, long room, Contiguity seen, long expectedLast, long pages, bool snapshot, ErrorTally errors, CancellationToken ct)
+    {
+        for (int n = 0; n < MaxPagesPerRoom; n++)
+        {
+            var page = await socket.HistoryAsync(room, after: seen.Next - 1, limit: PageSize, ct: ct);
+            pages++;
+            seen.Accept(page.Events, errors);
+            if (page.Events.Length == 0 || !page.HasMoreAfter)
+            {
+                break;
+            }
+        }
+
+        return seen.Result(expectedLast, pages, snapshot);
+    }
+
+    /// <summary>Events of one room must arrive as seq after, after + 1, …: counts them and the gaps.</summary>
+    private sealed class Contiguity(long after)
+    {
+        private long _count;
+        private long _missing;
+
+        public long Next { get; private set; } = after + 1;
+
+        public void Accept(EventDto[] events, ErrorTally errors)
+        {
+            foreach (var e in events)
+            {
+                if (e.Seq > Next)
                 {
-                    missing += e.Seq - next;
+                    _missing += e.Seq - Next;
                 }
-                else if (e.Seq < next)
+                else if (e.Seq < Next)
                 {
                     errors.Add("history_out_of_order");
                     continue;
                 }
 
-                next = e.Seq + 1;
-                count++;
+                Next = e.Seq + 1;
+                _count++;
             }
-
-            if (page.Events.Length == 0 || !page.HasMoreAfter)
-            {
-                break;
-            }
-
-            cursor = page.Events[^1].Seq;
         }
 
-        if (next <= expectedLast)
+        public (long Count, long Last, long Pages, long Missing, bool Snapshot) Result(long expectedLast, long pages, bool snapshot)
         {
-            missing += expectedLast - next + 1;
+            long missing = _missing + (Next <= expectedLast ? expectedLast - Next + 1 : 0);
+            return (_count, Next - 1, pages, missing, snapshot);
         }
-
-        return (count, next - 1, pages, missing);
     }
 
     /// <summary>Reads and drops a socket's live events (peers get their own messages back) until it closes.</summary>

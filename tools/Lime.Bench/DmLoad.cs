@@ -89,6 +89,8 @@ internal sealed class DmLoad : IAsyncDisposable
         }
 
         _current = step;
+        int? serverPid = ServerProcess.TryResolve(_options);
+        double? serverBefore = ServerProcess.CpuSeconds(serverPid);
         var cpuBefore = Environment.CpuUsage.TotalTime;
         long wallBefore = Stopwatch.GetTimestamp();
         var schedulers = _groups.Select(group => Task.Factory.StartNew(
@@ -136,8 +138,10 @@ internal sealed class DmLoad : IAsyncDisposable
 
         _current = null; // later deliveries no longer count: they are lost for this step
         // Share of one core used by this process from the first send to the end of the drain.
-        double cpu = 100 * (Environment.CpuUsage.TotalTime - cpuBefore).TotalSeconds / Stopwatch.GetElapsedTime(wallBefore).TotalSeconds;
-        var result = step.Finish(_members, cpu);
+        double wall = Stopwatch.GetElapsedTime(wallBefore).TotalSeconds;
+        double cpu = 100 * (Environment.CpuUsage.TotalTime - cpuBefore).TotalSeconds / wall;
+        double? serverCpu = ServerProcess.CpuSeconds(serverPid) - serverBefore;
+        var result = step.Finish(_members, cpu) with { ServerCpu = serverCpu is { } used ? new ServerCpu(used, wall) : null };
         foreach (var (code, count) in _connectionErrors.Snapshot())
         {
             result.Errors[code] = result.Errors.GetValueOrDefault(code) + count;

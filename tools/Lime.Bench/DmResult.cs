@@ -20,6 +20,9 @@ internal sealed record DmResult(
     LatencySummary Lag,
     double GeneratorCpuPercent)
 {
+    /// <summary>The server's CPU time over the run, when its PID is known (--server-pid or run-server.sh's PID file).</summary>
+    public ServerCpu? ServerCpu { get; init; }
+
     /// <summary>Every acked message reached the peer exactly once and in seq order.</summary>
     public bool Correct => Lost == 0 && Duplicates == 0 && OutOfOrder == 0;
 
@@ -51,6 +54,7 @@ internal sealed record DmResult(
             Deliver.WriteJson(json, "deliver_ms");
             Lag.WriteJson(json, "issue_lag_ms");
             json.WriteNumber("generator_cpu_pct", Math.Round(GeneratorCpuPercent, 1));
+            ServerCpu?.WriteJson(json, Acked, Delivered);
             extra?.Invoke(json);
         });
     }

@@ -15,17 +15,39 @@ internal static class Population
     /// <summary>A fresh name prefix, so repeated runs against one server never collide.</summary>
     public static string NewTag() => "b" + Guid.NewGuid().ToString("N")[..8];
 
-    public static async Task<BenchUser[]> RegisterAsync(Nodes nodes, string tag, int count, CancellationToken ct)
+    public static async Task<BenchUser[]> RegisterAsync(Nodes nodes, string tag, int count, CancellationToken ct, int concurrency = Concurrency)
     {
         var users = new BenchUser[count];
-        await Parallel.ForEachAsync(Enumerable.Range(0, count), Options(ct), async (i, token) =>
+        await Parallel.ForEachAsync(Enumerable.Range(0, count), Options(ct, concurrency), async (i, token) =>
         {
             var http = new LimeHttpClient(nodes.HttpFor(i));
             string name = $"{tag}-u{i}";
-            var tokens = await http.RegisterAsync(new RegisterRequest(name, Password, DisplayName: name, DeviceName: "bench"), token);
-            users[i] = new BenchUser(i, http, tokens);
+            users[i] = new BenchUser(i, http, await RegisterOneAsync(http, name, token));
         });
         return users;
+    }
+
+    /// <summary>
+    /// Registers one user, retrying twice when a request times out or the connection drops (an overloaded server during
+    /// a large set-up); if an earlier attempt did register the user, the retry's conflict is answered by logging in.
+    /// </summary>
+    private static async Task<TokenResponse> RegisterOneAsync(LimeHttpClient http, string name, CancellationToken ct)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await http.RegisterAsync(new RegisterRequest(name, Password, DisplayName: name, DeviceName: "bench"), ct);
+            }
+            catch (LimeApiException e) when (attempt > 1 && e.Code == ErrorCodes.Conflict)
+            {
+                return await http.LoginAsync(new LoginRequest(name, Password, "bench"), ct);
+            }
+            catch (Exception e) when (attempt < 3 && (e is HttpRequestException || (e is TaskCanceledException && !ct.IsCancellationRequested)))
+            {
+                // Try again: the request may or may not have been processed.
+            }
+        }
     }
 
     /// <summary>The direct room of each pair (owner, peer); the owner creates it.</summary>
@@ -38,6 +60,23 @@ internal static class Population
         });
         return rooms;
     }
+
+    /// <summary>Groups (or channels) created by their first member with the others as members; returns the rooms.</summary>
+    public static async Task<RoomDto[]> CreateRoomsAsync(string kind, string tag, IReadOnlyList<BenchUser[]> memberLists, CancellationToken ct)
+    {
+        var rooms = new RoomDto[memberLists.Count];
+        await Parallel.ForEachAsync(Enumerable.Range(0, memberLists.Count), Options(ct), async (i, token) =>
+        {
+            var members = memberLists[i];
+            rooms[i] = await members[0].Http.CreateRoomAsync(
+                new CreateRoomRequest(kind, $"{tag}-{kind}{i}", Members: members.Skip(1).Select(u => u.Id).ToArray()), token);
+        });
+        return rooms;
+    }
+
+    /// <summary>Every user joins the open channel (POST /api/rooms/{id}/join), many at once.</summary>
+    public static Task JoinAsync(IReadOnlyList<BenchUser> users, long room, CancellationToken ct, int concurrency = Concurrency) =>
+        Parallel.ForEachAsync(users, Options(ct, concurrency), async (u, token) => await u.Http.JoinAsync(room, token));
 
     public static async Task<LimeSocket[]> ConnectAsync(IReadOnlyList<BenchUser> users, CancellationToken ct)
     {
@@ -64,5 +103,6 @@ internal static class Population
     public static Task CloseAllAsync(IEnumerable<LimeSocket> sockets) =>
         Task.WhenAll(sockets.Select(s => s.DisposeAsync().AsTask()));
 
-    private static ParallelOptions Options(CancellationToken ct) => new() { MaxDegreeOfParallelism = Concurrency, CancellationToken = ct };
+    private static ParallelOptions Options(CancellationToken ct, int concurrency = Concurrency) =>
+        new() { MaxDegreeOfParallelism = concurrency, CancellationToken = ct };
 }

@@ -48,6 +48,10 @@ internal static class Program
             {
                 "dm" => await DmScenario.RunAsync(options, nodes, console, cancel.Token),
                 "sweep" => await SweepScenario.RunAsync(options, nodes, console, cancel.Token),
+                "group" => await GroupScenario.RunAsync(options, nodes, console, cancel.Token),
+                "channel" => await ChannelScenario.RunAsync(options, nodes, console, cancel.Token),
+                "connections" => await ConnectionsScenario.RunAsync(options, nodes, console, cancel.Token),
+                "mixed" => await MixedScenario.RunAsync(options, nodes, console, cancel.Token),
                 _ => await CatchupScenario.RunAsync(options, nodes, console, cancel.Token),
             };
         }
@@ -56,9 +60,20 @@ internal static class Program
             Hints.Unreachable(console, options.Urls, e);
             return 2;
         }
+        catch (UsageException e)
+        {
+            console.MarkupLine("[red]" + Markup.Escape(e.Message) + "[/]");
+            return 2;
+        }
         catch (LimeApiException e)
         {
             console.MarkupLine("[red]set-up failed:[/] " + Markup.Escape(e.Message));
+            return 2;
+        }
+        catch (TaskCanceledException e) when (!cancel.IsCancellationRequested)
+        {
+            // HttpClient's own timeout (30 s) on a set-up request: the server is overloaded or stuck.
+            console.MarkupLine("[red]a set-up request timed out:[/] " + Markup.Escape(e.Message) + " See the server's log.");
             return 2;
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)

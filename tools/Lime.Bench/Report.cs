@@ -46,12 +46,12 @@ internal static class Report
     public static void Catchup(IAnsiConsole console, CatchupResult r)
     {
         var table = new Table().Border(TableBorder.Rounded)
-            .Title($"[bold]catchup[/]: {r.Rooms} rooms, {r.Messages} messages per absence, {r.Iterations} iterations");
-        table.AddColumn("fetched").AddColumn("missing").AddColumn("pages").AddColumn("mean").AddColumn("p50")
+            .Title($"[bold]catchup[/] ({r.Mode}): {r.Rooms} rooms, {r.Messages} messages per absence, {r.Iterations} iterations");
+        table.AddColumn("fetched").AddColumn("missing").AddColumn("pages").AddColumn("snapshots").AddColumn("mean").AddColumn("p50")
             .AddColumn("p90").AddColumn("p99").AddColumn("max").AddColumn("msgs/s");
         table.Caption("times in ms, reconnect start → last missed message received");
         table.AddRow(
-            N(r.Fetched), Bad(r.Missing), N(r.Pages), Ms(r.MeanMs), Ms(r.Time.P50), Ms(r.Time.P90), Ms(r.Time.P99), Ms(r.Time.Max),
+            N(r.Fetched), Bad(r.Missing), N(r.Pages), N(r.Snapshots), Ms(r.MeanMs), Ms(r.Time.P50), Ms(r.Time.P90), Ms(r.Time.P99), Ms(r.Time.Max),
             F(r.MeanMs > 0 ? r.Messages / (r.MeanMs / 1000) : 0, "F0"));
         console.Write(table);
         Errors(console, r.Errors);

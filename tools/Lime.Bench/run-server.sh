@@ -7,7 +7,8 @@
 #   tools/Lime.Bench/run-server.sh stop      stop the server started here, remove its data directory
 #   tools/Lime.Bench/run-server.sh status
 #
-# Environment: LIME_BENCH_PORT (default 5080), LIME_BENCH_STATE (PID/log directory, default $TMPDIR/lime-bench).
+# Environment: LIME_BENCH_PORT (default 5080), LIME_BENCH_STATE (PID/log directory, default $TMPDIR/lime-bench; the
+# bench's connections scenario reads the PID from there too). The server gets `ulimit -n` raised to the hard limit.
 # Any other Lime__… variable set by the caller (e.g. Lime__Storage__MaxBatch) is passed through.
 set -euo pipefail
 
@@ -59,6 +60,10 @@ start() {
   dotnet build -c Release --nologo -v q "$repo/src/Lime.Server/Lime.Server.csproj" >"$state/build.log" 2>&1 \
     || { cat "$state/build.log"; echo "build failed" >&2; return 1; }
 
+  # One file descriptor per socket: the connections scenario holds ~19,000 of them. Raise the soft limit to the hard
+  # limit (20,000 on the benchmark box); the bench itself needs the same in its own shell (`ulimit -n 20000`).
+  ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+
   local data
   data="$(mktemp -d "${TMPDIR:-/tmp}/lime-bench-data.XXXXXX")"
   echo "$data" > "$data_file"
@@ -83,7 +88,7 @@ start() {
       return 1
     fi
     if curl -fsS -o /dev/null --max-time 1 "http://127.0.0.1:$port/readyz" 2>/dev/null; then
-      echo "LIME server PID $pid on http://127.0.0.1:$port (data $data, log $log_file)"
+      echo "LIME server PID $pid on http://127.0.0.1:$port (data $data, log $log_file, open files $(ulimit -n))"
       return 0
     fi
     sleep 0.2
