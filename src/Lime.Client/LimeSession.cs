@@ -269,8 +269,12 @@ public sealed class LimeSession : IAsyncDisposable
         {
             // rate_limited: wait as told. unavailable/internal: the outcome is unknown and the connection may well stay
             // up (e.g. the store could not confirm the commit in time), so waiting for a reconnect could wait forever:
-            // resend after a pause with the same client_msg_id, which stores the message at most once.
-            await Task.Delay(e.Code is ErrorCodes.RateLimited ? Math.Max(100, e.RetryAfterMs ?? 1000) : Random.Shared.Next(250, 750));
+            // resend with the same client_msg_id (stored at most once) after a jittered backoff of 0.25 s doubling to 8 s.
+            item.Failures++;
+            double ceiling = 250 * Math.Pow(2, Math.Min(item.Failures - 1, 5));
+            await Task.Delay(e.Code is ErrorCodes.RateLimited
+                ? Math.Max(100, e.RetryAfterMs ?? 1000)
+                : (int)(ceiling * (0.5 + (Random.Shared.NextDouble() / 2))));
             LimeSocket? current;
             lock (_lock)
             {
@@ -500,5 +504,8 @@ public sealed class LimeSession : IAsyncDisposable
     private sealed record OutboxItem(long Room, string ClientMsgId, string Text, long? ReplyTo)
     {
         public TaskCompletionSource<AckDto> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>Answers with an unknown outcome so far (paces the resends).</summary>
+        public int Failures { get; set; }
     }
 }

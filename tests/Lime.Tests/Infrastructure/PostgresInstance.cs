@@ -176,7 +176,18 @@ public sealed class PostgresInstance : IAsyncDisposable
         foreach (string owner in Directory.GetFiles(Path.GetTempPath(), "lime-pg-*.owner"))
         {
             string dir = owner[..^".owner".Length];
-            if (int.TryParse(await File.ReadAllTextAsync(owner), out int pid) && ProcessAlive(pid))
+            string text;
+            try
+            {
+                text = await File.ReadAllTextAsync(owner);
+            }
+            catch (FileNotFoundException)
+            {
+                continue; // another test process reaped it meanwhile
+            }
+
+            // Unreadable content is an owner file still being written by a live process: never reap on a guess.
+            if (!int.TryParse(text, out int pid) || ProcessAlive(pid))
             {
                 continue;
             }
