@@ -11,11 +11,16 @@ namespace Lime.Server.Presence;
 /// </summary>
 public sealed class RedisPresenceStore(RedisConnection redis) : IPresenceStore
 {
-    // Removes the user only if still stale (not refreshed since the range query), then reports whether it was online.
+    // The most stale users read per range query; a sweep reads page after page until none is left.
+    private const int ExpirePage = 1000;
+
+    // Removes the user only if still stale (not refreshed since the range query); if it was online, returns its newest
+    // activity as of now (a concurrent touch may have raised it since the range query), else nil.
     private static readonly LuaScript Expire = LuaScript.Prepare(
         "local s = redis.call('ZSCORE', @seen, @user) " +
-        "if s and tonumber(s) < tonumber(@before) then redis.call('ZREM', @seen, @user) return redis.call('SREM', @online, @user) end " +
-        "return 0");
+        "if s and tonumber(s) < tonumber(@before) then redis.call('ZREM', @seen, @user) " +
+        "if redis.call('SREM', @online, @user) == 1 then return tonumber(s) end end " +
+        "return false");
 
     public async Task<IReadOnlyList<long>> TouchAsync(IReadOnlyCollection<(long User, long ActiveAt)> activity, CancellationToken ct)
     {
@@ -43,23 +48,30 @@ public sealed class RedisPresenceStore(RedisConnection redis) : IPresenceStore
     public async Task<IReadOnlyList<(long User, long LastActive)>> ExpireAsync(long before, CancellationToken ct)
     {
         var db = redis.Database;
-        var stale = await db.SortedSetRangeByScoreWithScoresAsync(RedisKeys.PresenceSeen, double.NegativeInfinity, before, Exclude.Stop, take: 1000);
         var expired = new List<(long, long)>();
-        foreach (var entry in stale)
+        RedisValue[] stale;
+        do
         {
-            long user = (long)entry.Element;
-            var removed = await db.ScriptEvaluateAsync(Expire, new
+            // Every user read here leaves the range (removed, or refreshed past the bound), so the next page starts
+            // at the front again; the contract is every stale user in one sweep, not the first page of them.
+            stale = await db.SortedSetRangeByScoreAsync(RedisKeys.PresenceSeen, double.NegativeInfinity, before, Exclude.Stop, take: ExpirePage);
+            foreach (var member in stale)
             {
-                seen = RedisKeys.PresenceSeen,
-                online = RedisKeys.PresenceOnline,
-                user = user.ToString(CultureInfo.InvariantCulture),
-                before = before.ToString(CultureInfo.InvariantCulture),
-            });
-            if ((long)removed == 1)
-            {
-                expired.Add((user, (long)entry.Score));
+                long user = (long)member;
+                var lastActive = await db.ScriptEvaluateAsync(Expire, new
+                {
+                    seen = RedisKeys.PresenceSeen,
+                    online = RedisKeys.PresenceOnline,
+                    user = user.ToString(CultureInfo.InvariantCulture),
+                    before = before.ToString(CultureInfo.InvariantCulture),
+                });
+                if (!lastActive.IsNull)
+                {
+                    expired.Add((user, (long)lastActive));
+                }
             }
         }
+        while (stale.Length == ExpirePage);
 
         return expired;
     }
