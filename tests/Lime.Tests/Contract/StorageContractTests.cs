@@ -1,6 +1,9 @@
 using Lime.Client;
 using Lime.Protocol;
+using Lime.Server.Chat;
+using Lime.Server.Storage;
 using Lime.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Lime.Tests.Contract;
 
@@ -56,6 +59,102 @@ public abstract class StorageContractTests : IAsyncLifetime
         Assert.Single(acks.Select(a => (a.Id, a.Seq)).Distinct());
         Assert.Single(acks, a => !a.Duplicate);
         Assert.Single((await bob.Http.GetHistoryAsync(room.Id)).Events, e => e.Kind == EventKinds.Message);
+    }
+
+    [SkippableFact]
+    public async Task A_burst_of_writes_folded_into_batches_gets_the_same_outcome_as_one_by_one()
+    {
+        // Several hundred writes queued at once: the writer folds them into a few commits (on PostgreSQL, runs of
+        // messages go through whole-run statements). Every write must still get exactly the outcome it would get alone.
+        Skip.If(SkipReason is not null, SkipReason);
+        var alice = await Server.NewUserAsync();
+        var bob = await Server.NewUserAsync();
+        var carol = await Server.NewUserAsync();
+        long[] rooms =
+        [
+            (await alice.Http.CreateRoomAsync(new CreateRoomRequest(RoomKinds.Group, "burst-0", Members: [bob.Id]))).Id,
+            (await alice.Http.CreateRoomAsync(new CreateRoomRequest(RoomKinds.Group, "burst-1", Members: [bob.Id]))).Id,
+        ];
+        var earlier = await alice.Http.SendAsync(rooms[1], new SendMessageRequest("pre", "sent before the burst"));
+        var writer = Server.Services.GetRequiredService<IRoomWriter>();
+
+        var writes = new List<(string Label, AppendMessage Write)>();
+        for (int i = 0; i < 150; i++)
+        {
+            writes.Add(("ok", new AppendMessage(rooms[i % 2], alice.Id, $"a{i}", $"alice {i}", null)));
+            writes.Add(("ok", new AppendMessage(rooms[i % 2], bob.Id, $"b{i}", $"bob {i}", i % 7 == 0 ? 1 : null)));
+            if (i % 25 == 0)
+            {
+                writes.Add(("repeat", new AppendMessage(rooms[0], alice.Id, "a0", "alice 0", null)));
+                writes.Add(("earlier", new AppendMessage(rooms[1], alice.Id, "pre", "sent before the burst", null)));
+                writes.Add(("forbidden", new AppendMessage(rooms[i % 2], carol.Id, $"c{i}", "not a member", null)));
+                writes.Add(("missing", new AppendMessage(long.MaxValue - i, alice.Id, $"x{i}", "no such room", null)));
+                writes.Add(("bad-reply", new AppendMessage(rooms[i % 2], bob.Id, $"r{i}", "reply to the future", 1_000_000)));
+            }
+        }
+
+        var outcomes = await Task.WhenAll(writes.Select(async w =>
+        {
+            try
+            {
+                return ((await writer.WriteAsync(w.Write)).Ack, (string?)null);
+            }
+            catch (LimeException e)
+            {
+                return ((AckDto?)null, e.Code);
+            }
+        }));
+
+        var first = outcomes[0].Item1!; // alice's "a0": queued before its repeats, so it is the original
+        var stored = new List<AckDto>();
+        for (int i = 0; i < writes.Count; i++)
+        {
+            var (ack, code) = outcomes[i];
+            switch (writes[i].Label)
+            {
+                case "ok":
+                    Assert.Null(code);
+                    Assert.False(ack!.Duplicate);
+                    stored.Add(ack);
+                    break;
+                case "repeat":
+                    Assert.True(ack!.Duplicate);
+                    Assert.Equal((first.Id, first.Seq), (ack.Id, ack.Seq));
+                    break;
+                case "earlier":
+                    Assert.True(ack!.Duplicate);
+                    Assert.Equal((earlier.Id, earlier.Seq), (ack.Id, ack.Seq));
+                    break;
+                case "forbidden":
+                    Assert.Equal(ErrorCodes.Forbidden, code);
+                    break;
+                case "missing":
+                    Assert.Equal(ErrorCodes.NotFound, code);
+                    break;
+                default:
+                    Assert.Equal(ErrorCodes.Validation, code);
+                    break;
+            }
+        }
+
+        var list = (await alice.Http.ListRoomsAsync()).Rooms;
+        foreach (long room in rooms)
+        {
+            // Gap-free: room_created (1), in room 1 the earlier message (2), then exactly the acked burst messages.
+            var events = (await alice.Http.GetHistoryAsync(room, after: 0, limit: 200)).Events;
+            Assert.Equal(Enumerable.Range(1, events.Length).Select(x => (long)x), events.Select(e => e.Seq));
+            var burst = events.Where(e => e.Seq > (room == rooms[1] ? 2 : 1)).ToList();
+            Assert.Equal(stored.Where(a => a.Room == room).Select(a => (a.Id, a.Seq)).OrderBy(a => a.Seq), burst.Select(e => (e.Id, e.Seq)));
+            Assert.DoesNotContain(events, e => e.Text is "not a member" or "no such room" or "reply to the future");
+            Assert.All(burst.Where(e => e.ReplyTo is not null), e => Assert.Equal(1, e.ReplyTo));
+
+            // The room row and the senders' read watermarks moved with the messages.
+            var summary = list.Single(r => r.Room.Id == room);
+            Assert.Equal(events[^1].Seq, summary.Room.LastSeq);
+            long aliceLast = events.Last(e => e.Sender == alice.Id).Seq;
+            Assert.Equal(aliceLast, summary.ReadSeq);
+            Assert.Equal(events.Count(e => e.Seq > aliceLast && e.Sender != alice.Id && e.Kind == EventKinds.Message), summary.UnreadCount);
+        }
     }
 
     [SkippableFact]

@@ -26,6 +26,13 @@ public sealed class PostgresDatabase : ISqlDatabase, IDisposable
 
         var builder = new NpgsqlConnectionStringBuilder(connectionString);
         Location = $"{builder.Host}:{builder.Port}/{builder.Database}";
+        if (!connectionString.Contains("Max Auto Prepare", StringComparison.OrdinalIgnoreCase))
+        {
+            // The stores run a fixed set of statement texts: prepare them server-side on first reuse (saves a parse and
+            // plan per statement). Set "Max Auto Prepare=0" behind a transaction-mode pooler that cannot keep them.
+            builder.MaxAutoPrepare = 64;
+        }
+
         Source = NpgsqlDataSource.Create(builder);
     }
 

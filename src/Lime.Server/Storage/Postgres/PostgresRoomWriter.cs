@@ -48,6 +48,8 @@ public sealed class PostgresRoomWriter : RoomWriter
         return connection;
     }
 
+    private protected override IMessageRunSql? CreateMessageRunSql(DbConnection connection) => new PostgresMessageRunSql((NpgsqlConnection)connection);
+
     protected override void BeforeCommit(DbConnection connection, DbTransaction transaction)
     {
         _replicationWaitCancelled = false;

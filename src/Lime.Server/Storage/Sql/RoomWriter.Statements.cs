@@ -5,8 +5,6 @@ namespace Lime.Server.Storage.Sql;
 
 public abstract partial class RoomWriter
 {
-    private readonly record struct RoomState(string Kind, long LastSeq, long MemberCount, string? Role);
-
     /// <summary>The writer's prepared statements, reused for every write on its one connection.</summary>
     private sealed class Statements : IDisposable
     {

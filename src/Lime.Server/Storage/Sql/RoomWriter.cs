@@ -33,6 +33,7 @@ public abstract partial class RoomWriter : IRoomWriter, IHostedService, IDisposa
 
     private DbConnection? _connection;
     private Statements? _sql;
+    private IMessageRunSql? _runSql;
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Thread? _thread;
 
@@ -59,6 +60,9 @@ public abstract partial class RoomWriter : IRoomWriter, IHostedService, IDisposa
 
     /// <summary>Opens the writer's connection (again after a failure).</summary>
     protected virtual DbConnection Open() => _db.OpenConnection();
+
+    /// <summary>Whole-run statements for consecutive messages on this connection, or null to write them one by one.</summary>
+    private protected virtual IMessageRunSql? CreateMessageRunSql(DbConnection connection) => null;
 
     public async Task<RoomWriteResult> WriteAsync(RoomWrite write, CancellationToken ct = default)
     {
@@ -117,6 +121,8 @@ public abstract partial class RoomWriter : IRoomWriter, IHostedService, IDisposa
     {
         _sql?.Dispose();
         _sql = null;
+        _runSql?.Dispose();
+        _runSql = null;
         _connection?.Dispose();
         _connection = null;
     }
@@ -208,11 +214,26 @@ public abstract partial class RoomWriter : IRoomWriter, IHostedService, IDisposa
         _connection ??= Open();
         _sql ??= new Statements(_connection, _db.Dialect);
         var sql = _sql;
+        _runSql ??= CreateMessageRunSql(_connection);
         using (var tx = _connection.BeginTransaction())
         {
             sql.Enlist(tx);
-            foreach (var p in batch)
+            for (int i = 0; i < batch.Count;)
             {
+                int end = i;
+                while (end < batch.Count && batch[end].Write is AppendMessage)
+                {
+                    end++;
+                }
+
+                if (_runSql is not null && end - i > 1)
+                {
+                    ApplyMessageRun(_runSql, tx, batch, i, end);
+                    i = end;
+                    continue;
+                }
+
+                var p = batch[i++];
                 p.Result = null;
                 p.Error = null;
                 try
@@ -301,6 +322,90 @@ public abstract partial class RoomWriter : IRoomWriter, IHostedService, IDisposa
         sql.AdvanceRoom(m.RoomId, seq, now, isMessage: true, memberDelta: 0);
         sql.AdvanceReadSeq(m.RoomId, m.SenderId, seq); // sending implies having read everything before it
         return new RoomWriteResult(null, [e], new AckDto(e.Id, m.RoomId, seq, now, m.ClientMsgId, Duplicate: false));
+    }
+
+    /// <summary>
+    /// Consecutive messages batch[start..end) with whole-run statements: the same rules as <see cref="ApplyMessage"/>
+    /// message by message (retry → first ack; no room → not found; not a member → forbidden; reply_to must precede),
+    /// seqs assigned in order from each locked room's last seq, then one write for all of them.
+    /// </summary>
+    private void ApplyMessageRun(IMessageRunSql runSql, DbTransaction tx, IReadOnlyList<Pending> batch, int start, int end)
+    {
+        var run = new List<AppendMessage>(end - start);
+        for (int i = start; i < end; i++)
+        {
+            run.Add((AppendMessage)batch[i].Write);
+        }
+
+        // Rooms first: once locked, any concurrent writer of the same retry (another node) has committed, so the
+        // duplicate lookup that follows sees it.
+        var states = runSql.LockRooms(tx, run);
+        var stored = runSql.FindDuplicates(tx, run);
+        var lastSeq = new Dictionary<long, long>();
+        var inRun = new Dictionary<(long, long, string), AckDto>();
+        var rows = new MessageRunRows();
+        for (int i = start; i < end; i++)
+        {
+            var p = batch[i];
+            var m = (AppendMessage)p.Write;
+            p.Result = null;
+            p.Error = null;
+            var key = (m.RoomId, m.SenderId, m.ClientMsgId);
+            if (stored.TryGetValue(key, out var d))
+            {
+                p.Result = new RoomWriteResult(null, [], new AckDto(Id(d.Id), m.RoomId, d.Seq, d.CreatedAt, m.ClientMsgId, Duplicate: true));
+                continue;
+            }
+
+            if (inRun.TryGetValue(key, out var first))
+            {
+                p.Result = new RoomWriteResult(null, [], first with { Duplicate = true });
+                continue;
+            }
+
+            if (!states.TryGetValue((m.RoomId, m.SenderId), out var state))
+            {
+                p.Error = LimeException.NotFound("No such room.");
+                continue;
+            }
+
+            if (state.Role is null)
+            {
+                p.Error = LimeException.Forbidden("You are not a member of this room.");
+                continue;
+            }
+
+            long last = lastSeq.TryGetValue(m.RoomId, out long l) ? l : state.LastSeq;
+            if (m.ReplyTo is { } replyTo && (replyTo < 1 || replyTo > last))
+            {
+                p.Error = LimeException.Validation("reply_to must be the seq of an earlier event in this room.");
+                continue;
+            }
+
+            long seq = last + 1;
+            lastSeq[m.RoomId] = seq;
+            long now = Now();
+            long id = _ids.Next();
+            var e = new EventDto(Id(id), m.RoomId, seq, EventKinds.Message, m.SenderId, now, m.Text, m.ReplyTo, m.ClientMsgId);
+            rows.Rooms.Add(m.RoomId);
+            rows.Seqs.Add(seq);
+            rows.Ids.Add(id);
+            rows.Senders.Add(m.SenderId);
+            rows.ClientMsgIds.Add(m.ClientMsgId);
+            rows.Texts.Add(m.Text);
+            rows.ReplyTos.Add(m.ReplyTo);
+            rows.CreatedAts.Add(now);
+            rows.RoomAdvances[m.RoomId] = (seq, now);
+            rows.ReadAdvances[(m.RoomId, m.SenderId)] = seq; // sending implies having read everything before it
+            var ack = new AckDto(e.Id, m.RoomId, seq, now, m.ClientMsgId, Duplicate: false);
+            inRun[key] = ack;
+            p.Result = new RoomWriteResult(null, [e], ack);
+        }
+
+        if (rows.Count > 0)
+        {
+            runSql.Write(tx, rows);
+        }
     }
 
     private RoomWriteResult ApplyCreateRoom(Statements sql, CreateRoom c)

@@ -1,0 +1,47 @@
+using System.Data.Common;
+
+namespace Lime.Server.Storage.Sql;
+
+/// <summary>A room row as the writer sees it (locked), with one user's role in it (null: not a member).</summary>
+internal readonly record struct RoomState(string Kind, long LastSeq, long MemberCount, string? Role);
+
+/// <summary>The first stored copy of a message, found by its idempotency key.</summary>
+internal readonly record struct StoredMessage(long Seq, long Id, long CreatedAt);
+
+/// <summary>What a run of messages writes, as columns (one row per new message).</summary>
+internal sealed class MessageRunRows
+{
+    public List<long> Rooms { get; } = [];
+    public List<long> Seqs { get; } = [];
+    public List<long> Ids { get; } = [];
+    public List<long> Senders { get; } = [];
+    public List<string> ClientMsgIds { get; } = [];
+    public List<string?> Texts { get; } = [];
+    public List<long?> ReplyTos { get; } = [];
+    public List<long> CreatedAts { get; } = [];
+
+    /// <summary>Per room: its new last seq and activity time (one row per room).</summary>
+    public Dictionary<long, (long Seq, long At)> RoomAdvances { get; } = [];
+
+    /// <summary>Per (room, sender): the seq the sender's read watermark moves up to (one row per pair).</summary>
+    public Dictionary<(long Room, long User), long> ReadAdvances { get; } = [];
+
+    public int Count => Rooms.Count;
+}
+
+/// <summary>
+/// Whole-run statements for consecutive messages in a batch: instead of six statements per message, a few per run
+/// whatever its length (lock the rooms, look up retries, write everything). Worth it where every statement is a network
+/// round trip (PostgreSQL); the in-process SQLite writes one message at a time.
+/// </summary>
+internal interface IMessageRunSql : IDisposable
+{
+    /// <summary>Locks the rooms of the run (in room id order) and returns each (room, sender)'s state; absent = no room.</summary>
+    Dictionary<(long Room, long User), RoomState> LockRooms(DbTransaction tx, IReadOnlyList<AppendMessage> run);
+
+    /// <summary>Messages of the run already stored (retries), by (room, sender, client_msg_id).</summary>
+    Dictionary<(long Room, long Sender, string ClientMsgId), StoredMessage> FindDuplicates(DbTransaction tx, IReadOnlyList<AppendMessage> run);
+
+    /// <summary>Inserts the run's events and outbox rows and advances its rooms and the senders' read watermarks.</summary>
+    void Write(DbTransaction tx, MessageRunRows rows);
+}
