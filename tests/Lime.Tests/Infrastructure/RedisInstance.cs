@@ -15,8 +15,14 @@ public sealed class RedisInstance : IAsyncDisposable
 
     public string Configuration => $"127.0.0.1:{Port},abortConnect=false,connectTimeout=2000,syncTimeout=2000";
 
+    /// <summary>Starts redis-server; after <see cref="KillAsync"/> it starts again on the same port.</summary>
     public async Task StartAsync()
     {
+        if (_process is { HasExited: true } previous)
+        {
+            previous.Dispose();
+        }
+
         var info = new ProcessStartInfo(Services.RedisServer ?? throw new InvalidOperationException("redis-server is not installed."),
             ["--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
         {
