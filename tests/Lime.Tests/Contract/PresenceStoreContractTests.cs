@@ -3,6 +3,7 @@ using Lime.Server.Presence;
 using Lime.Server.Redis;
 using Lime.Tests.Infrastructure;
 using Microsoft.Extensions.Options;
+using StackExchange.Redis;
 
 namespace Lime.Tests.Contract;
 
@@ -15,8 +16,8 @@ namespace Lime.Tests.Contract;
 /// </summary>
 public abstract class PresenceStoreContractTests : IAsyncLifetime
 {
+    protected const long T0 = 1_700_000_000_000;
     private const long Timeout = 10_000;
-    private const long T0 = 1_700_000_000_000;
 
     protected IPresenceStore NodeA { get; private set; } = null!;
 
@@ -198,6 +199,57 @@ public sealed class RedisPresenceStoreContractTests : PresenceStoreContractTests
         }
 
         await _redis.DisposeAsync();
+    }
+
+    /// <summary>The presence keys as they are, read and written past the store (node A's connection).</summary>
+    private IDatabase Raw => _connections[0].Database;
+
+    [SkippableFact]
+    public async Task A_user_left_online_without_an_activity_time_is_taken_offline_by_the_next_sweep()
+    {
+        Skip.If(SkipReason is not null, SkipReason);
+        Assert.Equal([1L, 2L, 3L], (await NodeA.TouchAsync([(1, T0), (2, T0), (3, T0)], default)).Order());
+
+        // The state an older version's touch could leave (its two writes were separate commands, and another node's
+        // sweep could remove the user between them): online, with no activity time. No range of scores holds them.
+        Assert.True(await Raw.SortedSetRemoveAsync(RedisKeys.PresenceSeen, 2));
+        Assert.True(await Raw.SetAddAsync(RedisKeys.PresenceOnline, 99));
+
+        // A sweep that finds nobody stale by activity still takes them offline, once, with the newest stale time
+        // standing for their unknown last activity; the others are untouched.
+        Assert.Equal([(2L, T0 - 1), (99L, T0 - 1)], (await NodeB.ExpireAsync(T0, default)).OrderBy(e => e.User));
+        Assert.Empty(await NodeA.ExpireAsync(T0, default));
+        Assert.Equal(new[] { true, false, true, false }, await NodeA.AreOnlineAsync([1, 2, 3, 99], default));
+        await AssertConsistentAsync();
+
+        // Heard again: a new transition, and an ordinary user from then on.
+        Assert.Equal([2L], await NodeB.TouchAsync([(2, T0 + 5000)], default));
+        Assert.Equal([(1L, T0), (3L, T0)], (await NodeA.ExpireAsync(T0 + 1, default)).OrderBy(e => e.User));
+        Assert.Equal([(2L, T0 + 5000)], await NodeA.ExpireAsync(T0 + 5001, default));
+    }
+
+    [SkippableFact]
+    public async Task A_user_online_without_an_activity_time_is_found_even_behind_one_with_an_activity_time_but_offline()
+    {
+        Skip.If(SkipReason is not null, SkipReason);
+        Assert.Equal([1L, 2L], (await NodeA.TouchAsync([(1, T0), (2, T0 + 3000)], default)).Order());
+
+        // Each key holds a user the other does not, so both hold one and their sizes show nothing amiss: the sweep
+        // drops the offline user's activity time (announcing nothing, it was not online), then still finds the user
+        // online without one.
+        Assert.True(await Raw.SortedSetRemoveAsync(RedisKeys.PresenceSeen, 1));
+        Assert.True(await Raw.SetRemoveAsync(RedisKeys.PresenceOnline, 2));
+        Assert.Equal([(1L, T0 + 3999)], await NodeB.ExpireAsync(T0 + 4000, default));
+        Assert.Equal(new[] { false, false }, await NodeA.AreOnlineAsync([1, 2], default));
+        await AssertConsistentAsync();
+    }
+
+    /// <summary>The two keys hold the same users.</summary>
+    private async Task AssertConsistentAsync()
+    {
+        var online = (await Raw.SetMembersAsync(RedisKeys.PresenceOnline)).Select(u => (long)u).Order();
+        var seen = (await Raw.SortedSetRangeByRankAsync(RedisKeys.PresenceSeen)).Select(u => (long)u).Order();
+        Assert.Equal(seen, online);
     }
 
     /// <summary>A node's own connection (as a LIME node makes it), connected before the test starts.</summary>
