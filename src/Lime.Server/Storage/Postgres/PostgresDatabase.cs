@@ -16,6 +16,9 @@ public sealed class PostgresDatabase : ISqlDatabase, IDisposable
     public const int SchemaVersion = 2;
     private const long MigrationLock = 0x4C494D45; // "LIME"
 
+    /// <summary>Connections per node unless the connection string sets "Maximum Pool Size".</summary>
+    public const int DefaultMaxPoolSize = 25;
+
     public PostgresDatabase(IOptions<LimeOptions> options)
     {
         string connectionString = options.Value.Storage.PostgresConnectionString;
@@ -31,6 +34,14 @@ public sealed class PostgresDatabase : ISqlDatabase, IDisposable
             // The stores run a fixed set of statement texts: prepare them server-side on first reuse (saves a parse and
             // plan per statement). Set "Max Auto Prepare=0" behind a transaction-mode pooler that cannot keep them.
             builder.MaxAutoPrepare = 64;
+        }
+
+        if (!connectionString.Contains("Pool Size", StringComparison.OrdinalIgnoreCase))
+        {
+            // Npgsql's default (100 per process) lets three nodes exhaust PostgreSQL's default max_connections (100) in a
+            // connect storm ("53300: too many clients already", seen in the 3-node benchmark). A bounded pool makes
+            // requests queue for a connection instead; size nodes × Maximum Pool Size below max_connections.
+            builder.MaxPoolSize = DefaultMaxPoolSize;
         }
 
         Source = NpgsqlDataSource.Create(builder);
