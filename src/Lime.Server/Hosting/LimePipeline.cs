@@ -112,6 +112,25 @@ public static class LimePipeline
     /// </summary>
     private static string ContentSecurityPolicy(HostString host)
     {
+        // Nearly every request names the same host: reuse the last header value. Besides sparing an allocation per
+        // request, every open WebSocket keeps its 101 response's headers for its lifetime, ~0.5 KB each if not shared.
+        var last = _lastPolicy;
+        if (last is not null && last.Host == host.Value)
+        {
+            return last.Policy;
+        }
+
+        string policy = BuildContentSecurityPolicy(host);
+        _lastPolicy = new HostPolicy(host.Value, policy);
+        return policy;
+    }
+
+    private sealed record HostPolicy(string? Host, string Policy);
+
+    private static HostPolicy? _lastPolicy;
+
+    private static string BuildContentSecurityPolicy(HostString host)
+    {
         string sockets = host.HasValue && host.Value.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or ':' or '[' or ']')
             ? $" ws://{host.Value} wss://{host.Value}"
             : "";

@@ -13,6 +13,7 @@ using Lime.Server.Storage;
 using Lime.Server.Storage.Postgres;
 using Lime.Server.Storage.Sql;
 using Lime.Server.Storage.Sqlite;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -149,6 +150,9 @@ public static class LimeServices
     private static void AddLimeAuthentication(this IServiceCollection services)
     {
         services.AddAuthorization();
+        // Before AddAuthentication (which only adds the default provider if none is registered): lets a WebSocket drop
+        // its upgrade request's authentication state (Realtime/ReleasableAuthenticationHandlerProvider.cs).
+        services.AddScoped<IAuthenticationHandlerProvider, ReleasableAuthenticationHandlerProvider>();
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme).Configure<TokenService>((o, tokens) =>
         {
