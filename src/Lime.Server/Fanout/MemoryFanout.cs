@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Threading.Channels;
 using Lime.Protocol;
 using Lime.Server.Diagnostics;
@@ -7,14 +8,28 @@ namespace Lime.Server.Fanout;
 
 /// <summary>
 /// In-process fanout for a single node: one dispatcher loop takes published batches in order and hands each event
-/// to the local connection registry. The writer never waits for delivery.
+/// to the local connection registry, each room's events in seq order (<see cref="RoomSequencer"/>: with Redis,
+/// events of other nodes arrive here too). The writer never waits for delivery.
 /// </summary>
-public sealed class MemoryFanout(ConnectionRegistry connections, ILogger<MemoryFanout> log) : IFanout, IHostedService
+public sealed class MemoryFanout(ConnectionRegistry connections, ILogger<MemoryFanout> log) : IFanout, IHostedService, IDisposable
 {
-    // Holds IReadOnlyList<EventDto> (committed events, in commit order) and Signal items.
+    /// <summary>How long an event waits for a missing earlier seq of its room before it is delivered anyway.</summary>
+    public static readonly TimeSpan GapHold = TimeSpan.FromMilliseconds(100);
+
+    private static readonly object Tick = new();
+
+    // Holds IReadOnlyList<EventDto> (committed events, in commit order), Signal items and Ticks.
     private readonly Channel<object> _queue = Channel.CreateUnbounded<object>(new UnboundedChannelOptions { SingleReader = true });
 
+    // Events from this node's writer come in seq order; with Redis, other nodes' events join them in any order.
+    private readonly RoomSequencer _order = new(
+        (long)(GapHold.TotalSeconds * Stopwatch.Frequency),
+        forgetTicks: 60 * Stopwatch.Frequency);
+
+    private readonly CancellationTokenSource _stopping = new();
+    private volatile int _roomsHolding;
     private Task? _loop;
+    private Task? _ticker;
 
     public void Publish(IReadOnlyList<EventDto> events) => _queue.Writer.TryWrite(events);
 
@@ -23,11 +38,18 @@ public sealed class MemoryFanout(ConnectionRegistry connections, ILogger<MemoryF
     public Task StartAsync(CancellationToken cancellationToken)
     {
         _loop = Task.Run(RunAsync, CancellationToken.None);
+        _ticker = Task.Run(TickAsync, CancellationToken.None);
         return Task.CompletedTask;
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        await _stopping.CancelAsync();
+        if (_ticker is not null)
+        {
+            await _ticker.WaitAsync(cancellationToken);
+        }
+
         _queue.Writer.TryComplete();
         if (_loop is not null)
         {
@@ -35,9 +57,33 @@ public sealed class MemoryFanout(ConnectionRegistry connections, ILogger<MemoryF
         }
     }
 
+    public void Dispose() => _stopping.Dispose();
+
+    /// <summary>Wakes the dispatcher while events wait for a gap (to release them in time) and now and then to prune.</summary>
+    private async Task TickAsync()
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(20));
+        int idleTicks = 0;
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_stopping.Token))
+            {
+                if (_roomsHolding > 0 || ++idleTicks >= 500)
+                {
+                    idleTicks = 0;
+                    _queue.Writer.TryWrite(Tick);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
     private async Task RunAsync()
     {
         var reader = _queue.Reader;
+        var ready = new List<EventDto>();
         while (await reader.WaitToReadAsync())
         {
             while (reader.TryRead(out var item))
@@ -48,7 +94,21 @@ public sealed class MemoryFanout(ConnectionRegistry connections, ILogger<MemoryF
                     continue;
                 }
 
-                foreach (var e in (IReadOnlyList<EventDto>)item)
+                long now = Stopwatch.GetTimestamp();
+                if (ReferenceEquals(item, Tick))
+                {
+                    _order.Expire(now, ready);
+                }
+                else
+                {
+                    foreach (var e in (IReadOnlyList<EventDto>)item)
+                    {
+                        _order.Accept(e, now, ready);
+                    }
+                }
+
+                _roomsHolding = _order.RoomsHolding;
+                foreach (var e in ready)
                 {
                     try
                     {
@@ -59,6 +119,8 @@ public sealed class MemoryFanout(ConnectionRegistry connections, ILogger<MemoryF
                         Log.DeliveryFailed(log, e.Room, e.Seq, ex);
                     }
                 }
+
+                ready.Clear();
             }
         }
     }
