@@ -21,7 +21,7 @@ public sealed class SqlOutboxStore(ISqlDatabase db) : IOutboxStore
 
     public async Task<IReadOnlyList<OutboxEntry>> ClaimAsync(string claimer, long now, long leaseUntil, int max, CancellationToken ct)
     {
-        using var c = db.OpenConnection();
+        await using var c = await db.OpenConnectionAsync(ct);
         // A read first: polling an idle outbox never takes the write lock.
         long? next = await c.ExecuteScalarAsync<long?>(new CommandDefinition("SELECT min(next_attempt_at) FROM outbox", cancellationToken: ct));
         if (next is null || next > now)
@@ -53,7 +53,7 @@ public sealed class SqlOutboxStore(ISqlDatabase db) : IOutboxStore
             return;
         }
 
-        using var c = db.OpenConnection();
+        await using var c = await db.OpenConnectionAsync(ct);
         using var tx = await c.BeginTransactionAsync(ct);
         var done = finishings.Where(f => f.How == OutboxFinish.Done).Select(f => f.Id).ToList();
         if (done.Count > 0)
@@ -96,7 +96,7 @@ public sealed class SqlOutboxStore(ISqlDatabase db) : IOutboxStore
 
     public async Task<int> ReleaseAsync(string claimerPrefix, long now, CancellationToken ct)
     {
-        using var c = db.OpenConnection();
+        await using var c = await db.OpenConnectionAsync(ct);
         return await c.ExecuteAsync(new CommandDefinition(
             "UPDATE outbox SET claimed_by = NULL, claimed_until = NULL, next_attempt_at = @now WHERE claimed_by LIKE @pattern AND claimed_until > @now",
             new { now, pattern = claimerPrefix + "%" }, cancellationToken: ct));
@@ -104,14 +104,14 @@ public sealed class SqlOutboxStore(ISqlDatabase db) : IOutboxStore
 
     public async Task<int> DropDueAsync(long now, CancellationToken ct)
     {
-        using var c = db.OpenConnection();
+        await using var c = await db.OpenConnectionAsync(ct);
         return await c.ExecuteAsync(new CommandDefinition(
             "DELETE FROM outbox WHERE next_attempt_at <= @now AND claimed_by IS NULL", new { now }, cancellationToken: ct));
     }
 
     public async Task<OutboxStats> StatsAsync(CancellationToken ct)
     {
-        using var c = db.OpenConnection();
+        await using var c = await db.OpenConnectionAsync(ct);
         long pending = await c.ExecuteScalarAsync<long>(new CommandDefinition("SELECT count(*) FROM outbox", cancellationToken: ct));
         long? oldest = await c.ExecuteScalarAsync<long?>(new CommandDefinition("SELECT min(next_attempt_at) FROM outbox", cancellationToken: ct));
         long dead = await c.ExecuteScalarAsync<long>(new CommandDefinition("SELECT count(*) FROM outbox_dead", cancellationToken: ct));
@@ -120,7 +120,7 @@ public sealed class SqlOutboxStore(ISqlDatabase db) : IOutboxStore
 
     public async Task<IReadOnlyList<DeadLetterRecord>> ListDeadLettersAsync(long afterId, int limit, CancellationToken ct)
     {
-        using var c = db.OpenConnection();
+        await using var c = await db.OpenConnectionAsync(ct);
         var rows = await c.QueryAsync<DeadLetterRecord>(new CommandDefinition(
             "SELECT id AS Id, entry_id AS EntryId, room_id AS RoomId, seq AS Seq, topic AS Topic, target_id AS TargetId, created_at AS CreatedAt, " +
             "attempts AS Attempts, last_error AS LastError, dead_at AS DeadAt FROM outbox_dead WHERE id > @afterId ORDER BY id LIMIT @limit",
@@ -130,7 +130,7 @@ public sealed class SqlOutboxStore(ISqlDatabase db) : IOutboxStore
 
     public async Task<int> RequeueAsync(long[]? ids, long now, CancellationToken ct)
     {
-        using var c = db.OpenConnection();
+        await using var c = await db.OpenConnectionAsync(ct);
         using var tx = await c.BeginTransactionAsync(ct);
         string lockRows = Postgres ? " FOR UPDATE" : "";
         var chosen = ids is null

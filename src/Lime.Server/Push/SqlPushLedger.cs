@@ -26,7 +26,7 @@ public sealed class SqlPushLedger(ISqlDatabase db) : IPushLedger
             return seen;
         }
 
-        using var c = db.OpenConnection();
+        await using var c = await db.OpenConnectionAsync(ct);
         foreach (var chunk in keys.Chunk(KeysPerQuery))
         {
             // Dapper expands a list into (@chunk1, @chunk2, …) for SQLite; Npgsql takes the array as one parameter.
@@ -46,7 +46,7 @@ public sealed class SqlPushLedger(ISqlDatabase db) : IPushLedger
             return decisions;
         }
 
-        using var c = db.OpenConnection();
+        await using var c = await db.OpenConnectionAsync(ct);
         using var tx = await c.BeginTransactionAsync(ct);
         for (int i = 0; i < requests.Count; i++)
         {
@@ -95,7 +95,7 @@ public sealed class SqlPushLedger(ISqlDatabase db) : IPushLedger
 
     public async Task<DigestState?> GetDigestAsync(long targetId, CancellationToken ct)
     {
-        using var c = db.OpenConnection();
+        await using var c = await db.OpenConnectionAsync(ct);
         var row = await c.QuerySingleOrDefaultAsync<WindowRow>(new CommandDefinition(
             $"SELECT {WindowColumns} FROM push_windows WHERE target_id = @targetId", new { targetId }, cancellationToken: ct));
         return row is null ? null : new DigestState(row.Pending, row.PendingRoom, row.MultiRoom != 0, row.Until);
@@ -103,7 +103,7 @@ public sealed class SqlPushLedger(ISqlDatabase db) : IPushLedger
 
     public async Task CompleteDigestAsync(long targetId, long covered, string key, long now, long windowMs, CancellationToken ct)
     {
-        using var c = db.OpenConnection();
+        await using var c = await db.OpenConnectionAsync(ct);
         using var tx = await c.BeginTransactionAsync(ct);
         var w = await c.QuerySingleOrDefaultAsync<WindowRow>(new CommandDefinition(
             $"SELECT {WindowColumns} FROM push_windows WHERE target_id = @targetId{LockRow}", new { targetId }, tx, cancellationToken: ct));
@@ -138,7 +138,7 @@ public sealed class SqlPushLedger(ISqlDatabase db) : IPushLedger
             return;
         }
 
-        using var c = db.OpenConnection();
+        await using var c = await db.OpenConnectionAsync(ct);
         using var tx = await c.BeginTransactionAsync(ct);
         await c.ExecuteAsync(new CommandDefinition(
             "INSERT INTO push_ledger (notification_key, outcome, at) VALUES (@Key, @Outcome, @now) ON CONFLICT (notification_key) DO NOTHING",
@@ -148,7 +148,7 @@ public sealed class SqlPushLedger(ISqlDatabase db) : IPushLedger
 
     public async Task<int> PruneAsync(long before, CancellationToken ct)
     {
-        using var c = db.OpenConnection();
+        await using var c = await db.OpenConnectionAsync(ct);
         return await c.ExecuteAsync(new CommandDefinition("DELETE FROM push_ledger WHERE at < @before", new { before }, cancellationToken: ct));
     }
 

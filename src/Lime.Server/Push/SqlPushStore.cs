@@ -13,7 +13,7 @@ public sealed class SqlPushStore(ISqlDatabase db) : IPushStore
 
     public async Task<PushTarget> UpsertTargetAsync(long userId, long deviceId, string kind, string token, string? environment, string? p256dh, string? auth, long now, CancellationToken ct)
     {
-        using var c = db.OpenConnection();
+        await using var c = await db.OpenConnectionAsync(ct);
         using var tx = await c.BeginTransactionAsync(ct);
         var p = new { userId, deviceId, kind, token, environment, p256dh, auth, now };
         // A token belongs to one device: a phone that logged in again (a new device row) takes its token along.
@@ -31,14 +31,14 @@ public sealed class SqlPushStore(ISqlDatabase db) : IPushStore
 
     public async Task<bool> DeleteTargetOfDeviceAsync(long deviceId, CancellationToken ct)
     {
-        using var c = db.OpenConnection();
+        await using var c = await db.OpenConnectionAsync(ct);
         return await c.ExecuteAsync(new CommandDefinition(
             "DELETE FROM push_targets WHERE device_id = @deviceId", new { deviceId }, cancellationToken: ct)) > 0;
     }
 
     public async Task<IReadOnlyList<PushTarget>> ListTargetsAsync(long userId, CancellationToken ct)
     {
-        using var c = db.OpenConnection();
+        await using var c = await db.OpenConnectionAsync(ct);
         var rows = await c.QueryAsync<PushTarget>(new CommandDefinition(
             $"SELECT {TargetColumns} FROM push_targets t JOIN devices d ON d.id = t.device_id AND d.revoked_at IS NULL " +
             "WHERE t.user_id = @userId ORDER BY t.device_id", new { userId }, cancellationToken: ct));
@@ -47,7 +47,7 @@ public sealed class SqlPushStore(ISqlDatabase db) : IPushStore
 
     public async Task<PushTarget?> GetTargetAsync(long targetId, CancellationToken ct)
     {
-        using var c = db.OpenConnection();
+        await using var c = await db.OpenConnectionAsync(ct);
         return await c.QuerySingleOrDefaultAsync<PushTarget>(new CommandDefinition(
             $"SELECT {TargetColumns} FROM push_targets t JOIN devices d ON d.id = t.device_id AND d.revoked_at IS NULL WHERE t.id = @targetId",
             new { targetId }, cancellationToken: ct));
@@ -60,7 +60,7 @@ public sealed class SqlPushStore(ISqlDatabase db) : IPushStore
             return;
         }
 
-        using var c = db.OpenConnection();
+        await using var c = await db.OpenConnectionAsync(ct);
         using var tx = await c.BeginTransactionAsync(ct);
         var p = new { ids = db.Dialect.IdListValue(targetIds) };
         await c.ExecuteAsync(new CommandDefinition($"DELETE FROM push_targets WHERE id IN {db.Dialect.IdList("@ids")}", p, tx, cancellationToken: ct));
@@ -70,7 +70,7 @@ public sealed class SqlPushStore(ISqlDatabase db) : IPushStore
 
     public async Task<PushSettingsRecord> GetSettingsAsync(long userId, CancellationToken ct)
     {
-        using var c = db.OpenConnection();
+        await using var c = await db.OpenConnectionAsync(ct);
         return await c.QuerySingleOrDefaultAsync<PushSettingsRecord>(new CommandDefinition(
             "SELECT level AS Level, quiet_start AS QuietStart, quiet_end AS QuietEnd, time_zone AS TimeZone FROM push_settings WHERE user_id = @userId",
             new { userId }, cancellationToken: ct)) ?? new PushSettingsRecord(PushLevels.All, null, null, null);
@@ -78,7 +78,7 @@ public sealed class SqlPushStore(ISqlDatabase db) : IPushStore
 
     public async Task SetSettingsAsync(long userId, PushSettingsRecord settings, CancellationToken ct)
     {
-        using var c = db.OpenConnection();
+        await using var c = await db.OpenConnectionAsync(ct);
         await c.ExecuteAsync(new CommandDefinition(
             "INSERT INTO push_settings (user_id, level, quiet_start, quiet_end, time_zone) VALUES (@userId, @level, @start, @end, @zone) " +
             "ON CONFLICT (user_id) DO UPDATE SET level = excluded.level, quiet_start = excluded.quiet_start, quiet_end = excluded.quiet_end, time_zone = excluded.time_zone",
@@ -87,7 +87,7 @@ public sealed class SqlPushStore(ISqlDatabase db) : IPushStore
 
     public async Task MuteAsync(long userId, long roomId, long? until, CancellationToken ct)
     {
-        using var c = db.OpenConnection();
+        await using var c = await db.OpenConnectionAsync(ct);
         await c.ExecuteAsync(new CommandDefinition(
             "INSERT INTO push_mutes (user_id, room_id, until) VALUES (@userId, @roomId, @until) ON CONFLICT (user_id, room_id) DO UPDATE SET until = excluded.until",
             new { userId, roomId, until }, cancellationToken: ct));
@@ -95,14 +95,14 @@ public sealed class SqlPushStore(ISqlDatabase db) : IPushStore
 
     public async Task UnmuteAsync(long userId, long roomId, CancellationToken ct)
     {
-        using var c = db.OpenConnection();
+        await using var c = await db.OpenConnectionAsync(ct);
         await c.ExecuteAsync(new CommandDefinition(
             "DELETE FROM push_mutes WHERE user_id = @userId AND room_id = @roomId", new { userId, roomId }, cancellationToken: ct));
     }
 
     public async Task<IReadOnlyList<RoomMuteRecord>> ListMutesAsync(long userId, long now, CancellationToken ct)
     {
-        using var c = db.OpenConnection();
+        await using var c = await db.OpenConnectionAsync(ct);
         var rows = await c.QueryAsync<RoomMuteRecord>(new CommandDefinition(
             "SELECT room_id AS RoomId, until AS Until FROM push_mutes WHERE user_id = @userId AND (until IS NULL OR until > @now) ORDER BY room_id",
             new { userId, now }, cancellationToken: ct));
@@ -111,7 +111,7 @@ public sealed class SqlPushStore(ISqlDatabase db) : IPushStore
 
     public async Task<PushMessage?> GetMessageAsync(long roomId, long seq, CancellationToken ct)
     {
-        using var c = db.OpenConnection();
+        await using var c = await db.OpenConnectionAsync(ct);
         return await c.QuerySingleOrDefaultAsync<PushMessage>(new CommandDefinition(
             "SELECT e.room_id AS RoomId, e.seq AS Seq, e.kind AS EventKind, r.kind AS RoomKind, r.name AS RoomName, r.member_count AS MemberCount, " +
             "e.sender_id AS SenderId, u.display_name AS SenderName, e.text AS Text " +
@@ -126,7 +126,7 @@ public sealed class SqlPushStore(ISqlDatabase db) : IPushStore
             return [];
         }
 
-        using var c = db.OpenConnection();
+        await using var c = await db.OpenConnectionAsync(ct);
         // Plain columns only (see SqlOutboxStore): computed ones are worked out below.
         var rows = await c.QueryAsync<RecipientRow>(new CommandDefinition(
             $"SELECT o.id AS EntryId, e.room_id AS RoomId, e.seq AS Seq, e.kind AS EventKind, r.kind AS RoomKind, r.name AS RoomName, " +
@@ -163,7 +163,7 @@ public sealed class SqlPushStore(ISqlDatabase db) : IPushStore
             return totals;
         }
 
-        using var c = db.OpenConnection();
+        await using var c = await db.OpenConnectionAsync(ct);
         using var reader = await c.ExecuteReaderAsync(new CommandDefinition(
             "SELECT m.user_id, sum((SELECT count(*) FROM events e WHERE e.room_id = m.room_id AND e.seq > m.read_seq AND e.kind = 'message' AND e.sender_id <> m.user_id)) " +
             $"FROM members m WHERE m.user_id IN {db.Dialect.IdList("@ids")} GROUP BY m.user_id",

@@ -55,6 +55,8 @@ public sealed class PostgresDatabase : ISqlDatabase, IDisposable
 
     public DbConnection OpenConnection() => Source.OpenConnection();
 
+    public async ValueTask<DbConnection> OpenConnectionAsync(CancellationToken ct) => await Source.OpenConnectionAsync(ct);
+
     public void Migrate()
     {
         using var connection = Source.OpenConnection();

@@ -11,7 +11,7 @@ public sealed class SqlAccountStore(ISqlDatabase db) : IAccountStore
 
     public async Task<UserRecord?> CreateUserAsync(string username, string displayName, string passwordHash, long now, CancellationToken ct)
     {
-        using var c = db.OpenConnection();
+        await using var c = await db.OpenConnectionAsync(ct);
         try
         {
             long id = await c.ExecuteScalarAsync<long>(new CommandDefinition(
@@ -27,14 +27,14 @@ public sealed class SqlAccountStore(ISqlDatabase db) : IAccountStore
 
     public async Task<UserRecord?> FindUserByNameAsync(string username, CancellationToken ct)
     {
-        using var c = db.OpenConnection();
+        await using var c = await db.OpenConnectionAsync(ct);
         return await c.QuerySingleOrDefaultAsync<UserRecord>(new CommandDefinition(
             $"SELECT {UserColumns} FROM users WHERE username = @username", new { username }, cancellationToken: ct));
     }
 
     public async Task<UserRecord?> GetUserAsync(long id, CancellationToken ct)
     {
-        using var c = db.OpenConnection();
+        await using var c = await db.OpenConnectionAsync(ct);
         return await c.QuerySingleOrDefaultAsync<UserRecord>(new CommandDefinition(
             $"SELECT {UserColumns} FROM users WHERE id = @id", new { id }, cancellationToken: ct));
     }
@@ -46,7 +46,7 @@ public sealed class SqlAccountStore(ISqlDatabase db) : IAccountStore
             return [];
         }
 
-        using var c = db.OpenConnection();
+        await using var c = await db.OpenConnectionAsync(ct);
         var found = await c.QueryAsync<long>(new CommandDefinition(
             $"SELECT id FROM users WHERE id IN {db.Dialect.IdList("@ids")}",
             new { ids = db.Dialect.IdListValue(ids) },
@@ -56,14 +56,14 @@ public sealed class SqlAccountStore(ISqlDatabase db) : IAccountStore
 
     public async Task UpdateDisplayNameAsync(long userId, string displayName, CancellationToken ct)
     {
-        using var c = db.OpenConnection();
+        await using var c = await db.OpenConnectionAsync(ct);
         await c.ExecuteAsync(new CommandDefinition(
             "UPDATE users SET display_name = @displayName WHERE id = @userId", new { userId, displayName }, cancellationToken: ct));
     }
 
     public async Task<DeviceRecord> CreateDeviceAsync(long userId, string name, string refreshHash, long now, CancellationToken ct)
     {
-        using var c = db.OpenConnection();
+        await using var c = await db.OpenConnectionAsync(ct);
         long id = await c.ExecuteScalarAsync<long>(new CommandDefinition(
             "INSERT INTO devices (user_id, name, refresh_hash, created_at, last_seen_at) VALUES (@userId, @name, @refreshHash, @now, @now) RETURNING id",
             new { userId, name, refreshHash, now }, cancellationToken: ct));
@@ -72,7 +72,7 @@ public sealed class SqlAccountStore(ISqlDatabase db) : IAccountStore
 
     public async Task<DeviceRecord?> RotateRefreshAsync(string oldHash, string newHash, long now, CancellationToken ct)
     {
-        using var c = db.OpenConnection();
+        await using var c = await db.OpenConnectionAsync(ct);
         return await c.QuerySingleOrDefaultAsync<DeviceRecord>(new CommandDefinition(
             $"UPDATE devices SET refresh_hash = @newHash, last_seen_at = @now WHERE refresh_hash = @oldHash AND revoked_at IS NULL RETURNING {DeviceColumns}",
             new { oldHash, newHash, now }, cancellationToken: ct));
@@ -80,21 +80,21 @@ public sealed class SqlAccountStore(ISqlDatabase db) : IAccountStore
 
     public async Task<DeviceRecord?> GetDeviceAsync(long deviceId, CancellationToken ct)
     {
-        using var c = db.OpenConnection();
+        await using var c = await db.OpenConnectionAsync(ct);
         return await c.QuerySingleOrDefaultAsync<DeviceRecord>(new CommandDefinition(
             $"SELECT {DeviceColumns} FROM devices WHERE id = @deviceId", new { deviceId }, cancellationToken: ct));
     }
 
     public async Task RevokeDeviceAsync(long deviceId, long now, CancellationToken ct)
     {
-        using var c = db.OpenConnection();
+        await using var c = await db.OpenConnectionAsync(ct);
         await c.ExecuteAsync(new CommandDefinition(
             "UPDATE devices SET revoked_at = @now WHERE id = @deviceId AND revoked_at IS NULL", new { deviceId, now }, cancellationToken: ct));
     }
 
     public async Task AddContactAsync(long userId, long contactId, long now, CancellationToken ct)
     {
-        using var c = db.OpenConnection();
+        await using var c = await db.OpenConnectionAsync(ct);
         await c.ExecuteAsync(new CommandDefinition(
             "INSERT INTO contacts (user_id, contact_id, created_at) VALUES (@userId, @contactId, @now) ON CONFLICT DO NOTHING",
             new { userId, contactId, now }, cancellationToken: ct));
@@ -102,14 +102,14 @@ public sealed class SqlAccountStore(ISqlDatabase db) : IAccountStore
 
     public async Task RemoveContactAsync(long userId, long contactId, CancellationToken ct)
     {
-        using var c = db.OpenConnection();
+        await using var c = await db.OpenConnectionAsync(ct);
         await c.ExecuteAsync(new CommandDefinition(
             "DELETE FROM contacts WHERE user_id = @userId AND contact_id = @contactId", new { userId, contactId }, cancellationToken: ct));
     }
 
     public async Task<IReadOnlyList<ContactRecord>> ListContactsAsync(long userId, CancellationToken ct)
     {
-        using var c = db.OpenConnection();
+        await using var c = await db.OpenConnectionAsync(ct);
         var rows = await c.QueryAsync<(long Id, string Username, string DisplayName, long? LastSeen, long Hide)>(new CommandDefinition(
             "SELECT u.id, u.username, u.display_name, u.last_seen_at, u.hide_last_seen FROM contacts k JOIN users u ON u.id = k.contact_id " +
             "WHERE k.user_id = @userId ORDER BY u.username", new { userId }, cancellationToken: ct));
@@ -118,7 +118,7 @@ public sealed class SqlAccountStore(ISqlDatabase db) : IAccountStore
 
     public async Task<IReadOnlyList<long>> WatchersOfAsync(long userId, CancellationToken ct)
     {
-        using var c = db.OpenConnection();
+        await using var c = await db.OpenConnectionAsync(ct);
         var rows = await c.QueryAsync<long>(new CommandDefinition(
             "SELECT user_id FROM contacts WHERE contact_id = @userId", new { userId }, cancellationToken: ct));
         return rows.AsList();
@@ -126,7 +126,7 @@ public sealed class SqlAccountStore(ISqlDatabase db) : IAccountStore
 
     public async Task<PresenceRecord> GetPresenceSettingsAsync(long userId, CancellationToken ct)
     {
-        using var c = db.OpenConnection();
+        await using var c = await db.OpenConnectionAsync(ct);
         var row = await c.QuerySingleOrDefaultAsync<(long? LastSeen, long Hide)>(new CommandDefinition(
             "SELECT last_seen_at, hide_last_seen FROM users WHERE id = @userId", new { userId }, cancellationToken: ct));
         return new PresenceRecord(row.LastSeen, row.Hide != 0);
@@ -134,7 +134,7 @@ public sealed class SqlAccountStore(ISqlDatabase db) : IAccountStore
 
     public async Task SetHideLastSeenAsync(long userId, bool hide, CancellationToken ct)
     {
-        using var c = db.OpenConnection();
+        await using var c = await db.OpenConnectionAsync(ct);
         await c.ExecuteAsync(new CommandDefinition(
             "UPDATE users SET hide_last_seen = @hide WHERE id = @userId", new { userId, hide = hide ? 1 : 0 }, cancellationToken: ct));
     }
@@ -146,7 +146,7 @@ public sealed class SqlAccountStore(ISqlDatabase db) : IAccountStore
             return;
         }
 
-        using var c = db.OpenConnection();
+        await using var c = await db.OpenConnectionAsync(ct);
         using var tx = await c.BeginTransactionAsync(ct);
         await c.ExecuteAsync(new CommandDefinition(
             "UPDATE users SET last_seen_at = @LastSeenAt WHERE id = @UserId",
@@ -156,7 +156,7 @@ public sealed class SqlAccountStore(ISqlDatabase db) : IAccountStore
 
     public async Task<IReadOnlyList<DeviceRecord>> ListDevicesAsync(long userId, CancellationToken ct)
     {
-        using var c = db.OpenConnection();
+        await using var c = await db.OpenConnectionAsync(ct);
         var rows = await c.QueryAsync<DeviceRecord>(new CommandDefinition(
             $"SELECT {DeviceColumns} FROM devices WHERE user_id = @userId AND revoked_at IS NULL ORDER BY id", new { userId }, cancellationToken: ct));
         return rows.AsList();

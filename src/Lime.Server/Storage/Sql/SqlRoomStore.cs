@@ -18,28 +18,28 @@ public sealed class SqlRoomStore(ISqlDatabase db) : IRoomStore
 
     public async Task<RoomRecord?> GetRoomAsync(long roomId, CancellationToken ct)
     {
-        using var c = db.OpenConnection();
+        await using var c = await db.OpenConnectionAsync(ct);
         return await c.QuerySingleOrDefaultAsync<RoomRecord>(new CommandDefinition(
             $"SELECT {RoomColumns} FROM rooms r WHERE r.id = @roomId", new { roomId }, cancellationToken: ct));
     }
 
     public async Task<RoomRecord?> FindDirectAsync(string directKey, CancellationToken ct)
     {
-        using var c = db.OpenConnection();
+        await using var c = await db.OpenConnectionAsync(ct);
         return await c.QuerySingleOrDefaultAsync<RoomRecord>(new CommandDefinition(
             $"SELECT {RoomColumns} FROM rooms r WHERE r.direct_key = @directKey", new { directKey }, cancellationToken: ct));
     }
 
     public async Task<MemberRecord?> GetMemberAsync(long roomId, long userId, CancellationToken ct)
     {
-        using var c = db.OpenConnection();
+        await using var c = await db.OpenConnectionAsync(ct);
         return await c.QuerySingleOrDefaultAsync<MemberRecord>(new CommandDefinition(
             $"SELECT {MemberColumns} FROM members m WHERE m.room_id = @roomId AND m.user_id = @userId", new { roomId, userId }, cancellationToken: ct));
     }
 
     public async Task<IReadOnlyList<MemberDto>> ListMembersAsync(long roomId, long afterUserId, int limit, CancellationToken ct)
     {
-        using var c = db.OpenConnection();
+        await using var c = await db.OpenConnectionAsync(ct);
         var rows = await c.QueryAsync<(long UserId, string Username, string DisplayName, string Role, long JoinedAt, long ReadSeq)>(new CommandDefinition(
             "SELECT m.user_id, u.username, u.display_name, m.role, m.joined_at, m.read_seq FROM members m JOIN users u ON u.id = m.user_id " +
             "WHERE m.room_id = @roomId AND m.user_id > @afterUserId ORDER BY m.user_id LIMIT @limit",
@@ -49,7 +49,7 @@ public sealed class SqlRoomStore(ISqlDatabase db) : IRoomStore
 
     public async Task<long?> OldestMemberWithRoleAsync(long roomId, string role, long except, CancellationToken ct)
     {
-        using var c = db.OpenConnection();
+        await using var c = await db.OpenConnectionAsync(ct);
         return await c.QuerySingleOrDefaultAsync<long?>(new CommandDefinition(
             "SELECT user_id FROM members WHERE room_id = @roomId AND role = @role AND user_id <> @except ORDER BY joined_seq, user_id LIMIT 1",
             new { roomId, role, except }, cancellationToken: ct));
@@ -57,7 +57,7 @@ public sealed class SqlRoomStore(ISqlDatabase db) : IRoomStore
 
     public async Task<IReadOnlyList<long>> RoomIdsOfUserAsync(long userId, CancellationToken ct)
     {
-        using var c = db.OpenConnection();
+        await using var c = await db.OpenConnectionAsync(ct);
         var rows = await c.QueryAsync<long>(new CommandDefinition(
             "SELECT room_id FROM members WHERE user_id = @userId", new { userId }, cancellationToken: ct));
         return rows.AsList();
@@ -65,7 +65,7 @@ public sealed class SqlRoomStore(ISqlDatabase db) : IRoomStore
 
     public async Task<IReadOnlyList<RoomListRow>> ListRoomsOfUserAsync(long userId, (long ActivityAt, long RoomId)? after, int limit, CancellationToken ct)
     {
-        using var c = db.OpenConnection();
+        await using var c = await db.OpenConnectionAsync(ct);
         using var cmd = c.CreateCommand();
         // Unread = messages after the watermark written by someone else: derived on read, never a stored counter.
         cmd.CommandText =
@@ -97,7 +97,7 @@ public sealed class SqlRoomStore(ISqlDatabase db) : IRoomStore
 
     public async Task<IReadOnlyList<RoomRecord>> SearchChannelsAsync(string prefix, (string Name, long RoomId)? after, int limit, CancellationToken ct)
     {
-        using var c = db.OpenConnection();
+        await using var c = await db.OpenConnectionAsync(ct);
         string lower = prefix.ToLowerInvariant();
         // Range scan on (kind, name_lower): [prefix, prefix + U+FFFF).
         var rows = await c.QueryAsync<RoomRecord>(new CommandDefinition(
@@ -111,7 +111,7 @@ public sealed class SqlRoomStore(ISqlDatabase db) : IRoomStore
 
     public async Task<IReadOnlyList<EventDto>> GetEventsAsync(long roomId, long afterSeq, long beforeSeq, int limit, bool newestFirst, CancellationToken ct)
     {
-        using var c = db.OpenConnection();
+        await using var c = await db.OpenConnectionAsync(ct);
         using var cmd = c.CreateCommand();
         cmd.CommandText = $"SELECT {EventColumns} FROM events WHERE room_id = @room AND seq > @after AND seq < @before ORDER BY seq {(newestFirst ? "DESC" : "ASC")} LIMIT @limit";
         Add(cmd, "@room", roomId);
@@ -141,7 +141,7 @@ public sealed class SqlRoomStore(ISqlDatabase db) : IRoomStore
             return results;
         }
 
-        using var c = db.OpenConnection();
+        await using var c = await db.OpenConnectionAsync(ct);
         using var asc = EventsCommand(c, newestFirst: false);
         using var desc = EventsCommand(c, newestFirst: true);
         for (int i = 0; i < ranges.Count; i++)
@@ -179,7 +179,7 @@ public sealed class SqlRoomStore(ISqlDatabase db) : IRoomStore
             return [];
         }
 
-        using var c = db.OpenConnection();
+        await using var c = await db.OpenConnectionAsync(ct);
         var rows = await c.QueryAsync<(long Room, long User, long Seq)>(new CommandDefinition(
             $"SELECT room_id, user_id, read_seq FROM members WHERE room_id IN {db.Dialect.IdList("@rooms")}",
             new { rooms = db.Dialect.IdListValue(roomIds) },
@@ -189,7 +189,7 @@ public sealed class SqlRoomStore(ISqlDatabase db) : IRoomStore
 
     public async Task<long> CountUnreadAsync(long roomId, long userId, long afterSeq, CancellationToken ct)
     {
-        using var c = db.OpenConnection();
+        await using var c = await db.OpenConnectionAsync(ct);
         return await c.ExecuteScalarAsync<long>(new CommandDefinition(
             "SELECT count(*) FROM events WHERE room_id = @roomId AND seq > @afterSeq AND kind = 'message' AND sender_id <> @userId",
             new { roomId, userId, afterSeq }, cancellationToken: ct));
@@ -197,7 +197,7 @@ public sealed class SqlRoomStore(ISqlDatabase db) : IRoomStore
 
     public async Task<long> TotalUnreadAsync(long userId, CancellationToken ct)
     {
-        using var c = db.OpenConnection();
+        await using var c = await db.OpenConnectionAsync(ct);
         return await c.ExecuteScalarAsync<long>(new CommandDefinition(
             "SELECT CAST(coalesce(sum((SELECT count(*) FROM events e WHERE e.room_id = m.room_id AND e.seq > m.read_seq AND e.kind = 'message' AND e.sender_id <> m.user_id)), 0) AS BIGINT) " +
             "FROM members m WHERE m.user_id = @userId",
@@ -226,7 +226,7 @@ public sealed class SqlRoomStore(ISqlDatabase db) : IRoomStore
 
     public async Task<IReadOnlyList<long>> SmallRoomMatesAsync(long userId, int maxMembers, CancellationToken ct)
     {
-        using var c = db.OpenConnection();
+        await using var c = await db.OpenConnectionAsync(ct);
         var rows = await c.QueryAsync<long>(new CommandDefinition(
             "SELECT DISTINCT o.user_id FROM members m JOIN rooms r ON r.id = m.room_id JOIN members o ON o.room_id = m.room_id " +
             "WHERE m.user_id = @userId AND r.member_count <= @maxMembers AND o.user_id <> @userId",
@@ -236,7 +236,7 @@ public sealed class SqlRoomStore(ISqlDatabase db) : IRoomStore
 
     public async Task PingAsync(CancellationToken ct)
     {
-        using var c = db.OpenConnection();
+        await using var c = await db.OpenConnectionAsync(ct);
         // A statement valid in both dialects that reads the schema (SQLite opens the file lazily): "sqlite_schema"
         // made /readyz fail forever on PostgreSQL.
         await c.ExecuteScalarAsync<long>(new CommandDefinition("SELECT count(*) FROM rooms WHERE id = 0", cancellationToken: ct));

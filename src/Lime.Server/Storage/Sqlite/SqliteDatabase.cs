@@ -41,6 +41,9 @@ public sealed class SqliteDatabase : ISqlDatabase
 
     public DbConnection OpenConnection() => Open();
 
+    /// <summary>SQLite opens in-process without waiting for anyone: nothing to gain from async.</summary>
+    public ValueTask<DbConnection> OpenConnectionAsync(CancellationToken ct) => ValueTask.FromResult<DbConnection>(Open());
+
     public SqliteConnection Open()
     {
         var connection = new SqliteConnection(_connectionString);
