@@ -81,6 +81,19 @@ public sealed class RoomSequencerTests
     }
 
     [Fact]
+    public void An_event_older_than_what_was_passed_on_is_handed_back_as_late_not_delivered()
+    {
+        var late = new List<EventDto>();
+        _order.Accept(Event(1, 1), 0, _ready, late);
+        _order.Accept(Event(1, 3), 1, _ready, late);
+        _order.Expire(1 + Hold, _ready); // gives up on 2
+        _order.Accept(Event(1, 2), 200, _ready, late);
+        _order.Accept(Event(1, 3), 201, _ready, late);
+        Assert.Equal([1, 3], Seqs());
+        Assert.Equal([2L, 3L], late.Select(e => e.Seq));
+    }
+
+    [Fact]
     public void An_idle_room_is_forgotten_and_its_next_event_passes_straight_through()
     {
         var order = new RoomSequencer(Hold, forgetTicks: 1_000);

@@ -84,6 +84,7 @@ public sealed class MemoryFanout(ConnectionRegistry connections, ILogger<MemoryF
     {
         var reader = _queue.Reader;
         var ready = new List<EventDto>();
+        var late = new List<EventDto>();
         while (await reader.WaitToReadAsync())
         {
             while (reader.TryRead(out var item))
@@ -103,9 +104,22 @@ public sealed class MemoryFanout(ConnectionRegistry connections, ILogger<MemoryF
                 {
                     foreach (var e in (IReadOnlyList<EventDto>)item)
                     {
-                        _order.Accept(e, now, ready);
+                        _order.Accept(e, now, ready, late);
                     }
                 }
+
+                // Too late for order (it lost a race by more than the hold time): a membership change still goes out,
+                // since it also subscribes or unsubscribes this node's connections; anything else is a duplicate or
+                // left to the clients' gap fill.
+                foreach (var e in late)
+                {
+                    if (e.Kind is EventKinds.RoomCreated or EventKinds.MembersJoined or EventKinds.MembersAdded or EventKinds.MemberLeft or EventKinds.MemberRemoved)
+                    {
+                        ready.Add(e);
+                    }
+                }
+
+                late.Clear();
 
                 _roomsHolding = _order.RoomsHolding;
                 foreach (var e in ready)

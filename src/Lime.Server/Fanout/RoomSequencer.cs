@@ -10,7 +10,8 @@ namespace Lime.Server.Fanout;
 /// ahead of a missing seq is held until the missing one arrives, or — if it never comes (Redis dropped it, or its
 /// commit was never confirmed) — until it has waited <see cref="HoldTicks"/>; then the held events go out in order
 /// and clients fill the gap from the store, as for any gap. An event older than what was already passed on is a
-/// duplicate or too late; it is dropped (a client that lacks it sees the gap and fetches it).
+/// duplicate or too late: it is handed back separately (a client that lacks it sees the gap and fetches it, but a
+/// membership change must still reach the node's subscriptions).
 /// Not thread-safe: used by the single fanout dispatcher loop.
 /// </summary>
 internal sealed class RoomSequencer(long holdTicks, long forgetTicks)
@@ -26,8 +27,11 @@ internal sealed class RoomSequencer(long holdTicks, long forgetTicks)
     /// <summary>How many rooms hold events, waiting for a gap to fill.</summary>
     public int RoomsHolding => _holding.Count;
 
-    /// <summary>Adds an arrived event; appends to <paramref name="ready"/> what can be delivered now, in order.</summary>
-    public void Accept(EventDto e, long now, List<EventDto> ready)
+    /// <summary>
+    /// Adds an arrived event; appends to <paramref name="ready"/> what can be delivered now, in order, and to
+    /// <paramref name="late"/> an event older than what was already passed on.
+    /// </summary>
+    public void Accept(EventDto e, long now, List<EventDto> ready, List<EventDto>? late = null)
     {
         if (!_rooms.TryGetValue(e.Room, out var room))
         {
@@ -53,7 +57,10 @@ internal sealed class RoomSequencer(long holdTicks, long forgetTicks)
             room.Held.TryAdd(e.Seq, e);
         }
 
-        // e.Seq < room.Next: already passed on, or given up on; dropped.
+        else
+        {
+            late?.Add(e); // already passed on (a duplicate), or given up on: the caller decides
+        }
     }
 
     /// <summary>Delivers, in order, what has waited too long for a gap to fill; forgets idle rooms now and then.</summary>
