@@ -108,17 +108,10 @@ public sealed class MemoryFanout(ConnectionRegistry connections, ILogger<MemoryF
                     }
                 }
 
-                // Too late for order (it lost a race by more than the hold time): a membership change still goes out,
-                // since it also subscribes or unsubscribes this node's connections; anything else is a duplicate or
-                // left to the clients' gap fill.
-                foreach (var e in late)
-                {
-                    if (e.Kind is EventKinds.RoomCreated or EventKinds.MembersJoined or EventKinds.MembersAdded or EventKinds.MemberLeft or EventKinds.MemberRemoved)
-                    {
-                        ready.Add(e);
-                    }
-                }
-
+                // Too late for order (it lost a race by more than the hold time, e.g. on an overloaded box): still
+                // delivered, out of order, rather than lost to a client that does not fill gaps (clients order by seq
+                // and drop seqs they have). Duplicates never get here: Redis echoes are filtered before this loop.
+                ready.AddRange(late);
                 late.Clear();
 
                 _roomsHolding = _order.RoomsHolding;

@@ -10,8 +10,8 @@ namespace Lime.Server.Fanout;
 /// ahead of a missing seq is held until the missing one arrives, or — if it never comes (Redis dropped it, or its
 /// commit was never confirmed) — until it has waited <see cref="HoldTicks"/>; then the held events go out in order
 /// and clients fill the gap from the store, as for any gap. An event older than what was already passed on is a
-/// duplicate or too late: it is handed back separately (a client that lacks it sees the gap and fetches it, but a
-/// membership change must still reach the node's subscriptions).
+/// duplicate or too late: it is handed back separately, for the caller to decide (the fanout delivers it anyway:
+/// late and out of order beats lost for a client that does not fill gaps).
 /// Not thread-safe: used by the single fanout dispatcher loop.
 /// </summary>
 internal sealed class RoomSequencer(long holdTicks, long forgetTicks)
