@@ -18,6 +18,12 @@ public static partial class Log
     [LoggerMessage(1103, LogLevel.Information, "PostgreSQL: {Message}")]
     public static partial void PostgresNotice(ILogger logger, string message);
 
+    [LoggerMessage(1104, LogLevel.Error, "SQLite checkpoint failed")]
+    public static partial void CheckpointFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(1105, LogLevel.Warning, "SQLite checkpoint took {Milliseconds} ms")]
+    public static partial void CheckpointSlow(ILogger logger, long milliseconds);
+
     [LoggerMessage(1200, LogLevel.Error, "Delivering event {Room}/{Seq} failed")]
     public static partial void DeliveryFailed(ILogger logger, long room, long seq, Exception exception);
 

@@ -107,6 +107,8 @@ public static class LimeServices
         services.AddSingleton<IAccountStore, SqlAccountStore>();
         services.AddSingleton<IRoomStore, SqlRoomStore>();
         services.AddHostedService(sp => (RoomWriter)sp.GetRequiredService<IRoomWriter>());
+        services.AddSingleton<SqliteCheckpointer>();
+        services.AddHostedService(sp => new OptionalHostedService(StorageProvider(sp) == "sqlite" ? sp.GetRequiredService<SqliteCheckpointer>() : null));
     }
 
     private static string StorageProvider(IServiceProvider sp) => sp.GetRequiredService<IOptions<LimeOptions>>().Value.Storage.Provider switch
