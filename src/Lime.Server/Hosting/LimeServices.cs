@@ -108,7 +108,8 @@ public static class LimeServices
         services.AddSingleton<IRoomStore, SqlRoomStore>();
         services.AddHostedService(sp => (RoomWriter)sp.GetRequiredService<IRoomWriter>());
         services.AddSingleton<SqliteCheckpointer>();
-        services.AddHostedService(sp => new OptionalHostedService(StorageProvider(sp) == "sqlite" ? sp.GetRequiredService<SqliteCheckpointer>() : null));
+        // Not AddHostedService: it de-duplicates by implementation type, so a second OptionalHostedService would be dropped.
+        services.AddSingleton<IHostedService>(sp => new OptionalHostedService(StorageProvider(sp) == "sqlite" ? sp.GetRequiredService<SqliteCheckpointer>() : null));
     }
 
     private static string StorageProvider(IServiceProvider sp) => sp.GetRequiredService<IOptions<LimeOptions>>().Value.Storage.Provider switch
@@ -137,7 +138,7 @@ public static class LimeServices
             _ => sp.GetRequiredService<RedisPresenceStore>(),
         });
         services.AddHostedService(sp => sp.GetRequiredService<MemoryFanout>());
-        services.AddHostedService(sp => new OptionalHostedService(FanoutProvider(sp) == "redis" ? sp.GetRequiredService<RedisFanout>() : null));
+        services.AddSingleton<IHostedService>(sp => new OptionalHostedService(FanoutProvider(sp) == "redis" ? sp.GetRequiredService<RedisFanout>() : null));
         services.AddSingleton<NodeRegistry>();
         services.AddHostedService(sp => sp.GetRequiredService<NodeRegistry>());
     }
