@@ -30,11 +30,10 @@ internal sealed class MessageRunRows
 }
 
 /// <summary>
-/// Whole-run statements for consecutive messages in a batch: instead of six statements per message, a few per run
-/// whatever its length (lock the rooms, look up retries, write everything). Worth it where every statement is a network
-/// round trip (PostgreSQL). The in-process SQLite writes one message at a time: a JSON-array (json_each) version of
-/// these statements measured slower there (BenchmarkDotNet, batch of 256: 16-18 ms vs 11-14 ms), json_extract's
-/// parsing costing more than the per-statement overhead it saved.
+/// How a run of consecutive messages in a batch reaches the database. PostgreSQL has whole-run statements (a fixed few
+/// per run whatever its length, rows as arrays: each statement is a network round trip). SQLite writes row by row
+/// with the writer's prepared statements: a JSON-array (json_each) version measured slower there (BenchmarkDotNet,
+/// batch of 256: 16-18 ms vs 11-14 ms), json_extract's parsing costing more than the per-statement overhead it saved.
 /// </summary>
 internal interface IMessageRunSql : IDisposable
 {

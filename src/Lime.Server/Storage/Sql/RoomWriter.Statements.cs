@@ -5,8 +5,11 @@ namespace Lime.Server.Storage.Sql;
 
 public abstract partial class RoomWriter
 {
-    /// <summary>The writer's prepared statements, reused for every write on its one connection.</summary>
-    private sealed class Statements : IDisposable
+    /// <summary>
+    /// The writer's prepared statements, reused for every write on its one connection; also the row-at-a-time way to
+    /// write a run of messages, for backends without whole-run statements (SQLite: in-process, no round trips).
+    /// </summary>
+    private sealed class Statements : IMessageRunSql
     {
         private readonly DbCommand _findDuplicate;
         private readonly DbCommand _roomAndMember;
@@ -65,6 +68,54 @@ public abstract partial class RoomWriter
             Bind(_findDuplicate, room, sender, clientMsgId);
             using var r = _findDuplicate.ExecuteReader();
             return r.Read() ? (r.GetInt64(0), r.GetInt64(1), r.GetInt64(2)) : null;
+        }
+
+        public Dictionary<(long Room, long User), RoomState> LockRooms(DbTransaction tx, IReadOnlyList<AppendMessage> run)
+        {
+            var states = new Dictionary<(long, long), RoomState>();
+            foreach (var (room, sender) in run.Select(m => (m.RoomId, m.SenderId)).Distinct())
+            {
+                if (RoomAndMember(room, sender) is { } state)
+                {
+                    states[(room, sender)] = state;
+                }
+            }
+
+            return states;
+        }
+
+        public Dictionary<(long Room, long Sender, string ClientMsgId), StoredMessage> FindDuplicates(DbTransaction tx, IReadOnlyList<AppendMessage> run)
+        {
+            var found = new Dictionary<(long, long, string), StoredMessage>();
+            foreach (var m in run)
+            {
+                if (FindDuplicate(m.RoomId, m.SenderId, m.ClientMsgId) is { } d)
+                {
+                    found[(m.RoomId, m.SenderId, m.ClientMsgId)] = new StoredMessage(d.Seq, d.Id, d.CreatedAt);
+                }
+            }
+
+            return found;
+        }
+
+        public void Write(DbTransaction tx, MessageRunRows rows)
+        {
+            for (int i = 0; i < rows.Count; i++)
+            {
+                Bind(_insertEvent, rows.Rooms[i], rows.Seqs[i], rows.Ids[i], EventKinds.Message, rows.Senders[i], rows.ClientMsgIds[i], rows.Texts[i], rows.ReplyTos[i], null, rows.CreatedAts[i]);
+                _insertEvent.ExecuteNonQuery();
+                InsertOutbox(rows.Rooms[i], rows.Seqs[i], OutboxTopics.Message, rows.CreatedAts[i]);
+            }
+
+            foreach (var (room, (seq, at)) in rows.RoomAdvances)
+            {
+                AdvanceRoom(room, seq, at, isMessage: true, memberDelta: 0);
+            }
+
+            foreach (var ((room, user), seq) in rows.ReadAdvances)
+            {
+                AdvanceReadSeq(room, user, seq);
+            }
         }
 
         public RoomState? RoomAndMember(long room, long user)

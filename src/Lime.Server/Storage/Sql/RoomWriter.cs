@@ -215,6 +215,7 @@ public abstract partial class RoomWriter : IRoomWriter, IHostedService, IDisposa
         _sql ??= new Statements(_connection, _db.Dialect);
         var sql = _sql;
         _runSql ??= CreateMessageRunSql(_connection);
+        IMessageRunSql runs = _runSql ?? sql; // the backend's whole-run statements, else one statement per row
         using (var tx = _connection.BeginTransaction())
         {
             sql.Enlist(tx);
@@ -226,9 +227,9 @@ public abstract partial class RoomWriter : IRoomWriter, IHostedService, IDisposa
                     end++;
                 }
 
-                if (_runSql is not null && end - i > 1)
+                if (end > i)
                 {
-                    ApplyMessageRun(_runSql, tx, batch, i, end);
+                    ApplyMessageRun(runs, tx, batch, i, end);
                     i = end;
                     continue;
                 }
@@ -241,7 +242,6 @@ public abstract partial class RoomWriter : IRoomWriter, IHostedService, IDisposa
                     // Every Apply* validates before its first write, so a LimeException leaves nothing behind.
                     p.Result = p.Write switch
                     {
-                        AppendMessage m => ApplyMessage(sql, m),
                         CreateRoom c => ApplyCreateRoom(sql, c),
                         AddMembers a => ApplyAddMembers(sql, a),
                         RemoveMember r => ApplyRemoveMember(sql, r),
@@ -294,40 +294,10 @@ public abstract partial class RoomWriter : IRoomWriter, IHostedService, IDisposa
         }
     }
 
-    private RoomWriteResult ApplyMessage(Statements sql, AppendMessage m)
-    {
-        var dup = sql.FindDuplicate(m.RoomId, m.SenderId, m.ClientMsgId);
-        if (dup is { } d)
-        {
-            return new RoomWriteResult(null, [], new AckDto(Id(d.Id), m.RoomId, d.Seq, d.CreatedAt, m.ClientMsgId, Duplicate: true));
-        }
-
-        var state = sql.RoomAndMember(m.RoomId, m.SenderId) ?? throw LimeException.NotFound("No such room.");
-        if (state.Role is null)
-        {
-            throw LimeException.Forbidden("You are not a member of this room.");
-        }
-
-        if (m.ReplyTo is { } replyTo && (replyTo < 1 || replyTo > state.LastSeq))
-        {
-            throw LimeException.Validation("reply_to must be the seq of an earlier event in this room.");
-        }
-
-        long seq = state.LastSeq + 1;
-        long now = Now();
-        long id = _ids.Next();
-        var e = new EventDto(Id(id), m.RoomId, seq, EventKinds.Message, m.SenderId, now, m.Text, m.ReplyTo, m.ClientMsgId);
-        sql.InsertEvent(e, id);
-        sql.InsertOutbox(m.RoomId, seq, OutboxTopics.Message, now); // side effects leave through the outbox, same commit
-        sql.AdvanceRoom(m.RoomId, seq, now, isMessage: true, memberDelta: 0);
-        sql.AdvanceReadSeq(m.RoomId, m.SenderId, seq); // sending implies having read everything before it
-        return new RoomWriteResult(null, [e], new AckDto(e.Id, m.RoomId, seq, now, m.ClientMsgId, Duplicate: false));
-    }
-
     /// <summary>
-    /// Consecutive messages batch[start..end) with whole-run statements: the same rules as <see cref="ApplyMessage"/>
-    /// message by message (retry → first ack; no room → not found; not a member → forbidden; reply_to must precede),
-    /// seqs assigned in order from each locked room's last seq, then one write for all of them.
+    /// Consecutive messages batch[start..end), the one place the rules for a message live: a retry gets the first ack;
+    /// no room → not found; not a member → forbidden; reply_to must precede it. Seqs are assigned in order from each
+    /// locked room's last seq, then everything is written at once (with whole-run statements where the backend has them).
     /// </summary>
     private void ApplyMessageRun(IMessageRunSql runSql, DbTransaction tx, IReadOnlyList<Pending> batch, int start, int end)
     {
