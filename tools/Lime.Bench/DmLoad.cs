@@ -167,9 +167,10 @@ internal sealed class DmLoad : IAsyncDisposable
     }
 
     /// <summary>
-    /// One scheduler thread: issues every due send of its members, then sleeps until the next one is due (at least
-    /// 1 ms — it never spins on a box it shares with the server). A late wake-up sends the backlog at once; its
-    /// lateness is part of the measured latency, and shows separately as issue lag.
+    /// One scheduler thread: issues every due send of its members, then sleeps until the next one is due
+    /// (<see cref="PreciseSleep"/>: tens of microseconds late, and it never spins on a box it shares with the server).
+    /// A late wake-up sends the backlog at once; its lateness is part of the measured latency, and shows separately as
+    /// issue lag.
     /// </summary>
     private void RunSchedule(DmMember[] group, DmStep step, CancellationToken ct)
     {
@@ -199,7 +200,7 @@ internal sealed class DmLoad : IAsyncDisposable
             long wait = earliest - Stopwatch.GetTimestamp();
             if (wait > 0)
             {
-                Thread.Sleep((int)Math.Clamp(wait * 1000 / Stopwatch.Frequency, 1, 50));
+                PreciseSleep.For(wait);
             }
         }
     }

@@ -228,7 +228,7 @@ internal sealed class RoomLoad : IAsyncDisposable
             $"{step.Scenario} {step.OfferedRate:F0} msg/s  {phase} {Math.Min(elapsed, total):F1}/{total:F0} s  sent {step.Sent}  acked {step.Acked}  copies {step.UniqueCopies}/{step.ExpectedCopies}  in flight {Interlocked.Read(ref _inFlight)}  errors {step.Errors.Total}  p99 (last 0.5 s) ack {step.Ack.IntervalP99Ms:F1} ms  deliver {step.Deliver.IntervalP99Ms:F1} ms");
     }
 
-    /// <summary>One scheduler thread: issues every due send of its senders, then sleeps (≥ 1 ms) until the next is due.</summary>
+    /// <summary>One scheduler thread: issues every due send of its senders, then sleeps until the next is due (<see cref="PreciseSleep"/>, no spinning).</summary>
     private void RunSchedule(LoadSender[] group, LoadStep step, CancellationToken ct)
     {
         long end = step.ScheduleEnd;
@@ -257,7 +257,7 @@ internal sealed class RoomLoad : IAsyncDisposable
             long wait = earliest - Stopwatch.GetTimestamp();
             if (wait > 0)
             {
-                Thread.Sleep((int)Math.Clamp(wait * 1000 / Stopwatch.Frequency, 1, 50));
+                PreciseSleep.For(wait);
             }
         }
     }
