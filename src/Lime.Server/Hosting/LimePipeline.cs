@@ -28,10 +28,11 @@ public static class LimePipeline
         }
 
         app.UseExceptionHandler();
+        // The socket endpoint before the rest: an open socket keeps every middleware in front of it pending (SocketEndpoint).
+        app.UseWebSockets();
+        app.UseRealtime();
         app.UseStatusCodePages();
         UseWebClient(app);
-        app.UseWebSockets();
-        app.UseSocketOriginPolicy();
         app.UseAuthentication();
         app.UseAuthorization();
 
@@ -44,7 +45,6 @@ public static class LimePipeline
         app.MapContactsApi();
         app.MapPushApi();
         app.MapNodesApi();
-        app.MapRealtime();
         return app;
     }
     /// <summary>The built web client (web/, copied next to the server as webapp/ by the build).</summary>

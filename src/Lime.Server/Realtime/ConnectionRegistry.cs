@@ -55,13 +55,13 @@ public sealed class ConnectionRegistry
         {
             foreach (long room in roomIds)
             {
-                if (!connection.LeftBeforeSubscribed.Contains(room))
+                if (connection.LeftBeforeSubscribed?.Contains(room) != true)
                 {
                     SubscribeLocked(connection, room);
                 }
             }
 
-            connection.LeftBeforeSubscribed.Clear();
+            connection.LeftBeforeSubscribed = null;
             connection.Subscribed = true;
         }
     }
@@ -201,7 +201,7 @@ public sealed class ConnectionRegistry
 
     private void SubscribeLocked(ClientConnection c, long room)
     {
-        c.LeftBeforeSubscribed.Remove(room);
+        c.LeftBeforeSubscribed?.Remove(room);
         if (!c.Rooms.Add(room))
         {
             return;
@@ -220,7 +220,7 @@ public sealed class ConnectionRegistry
     {
         if (!c.Subscribed)
         {
-            c.LeftBeforeSubscribed.Add(room);
+            (c.LeftBeforeSubscribed ??= []).Add(room);
         }
 
         if (!keepInConnection && !c.Rooms.Remove(room))

@@ -1,0 +1,178 @@
+using System.Net.WebSockets;
+using System.Text;
+using Lime.Protocol;
+using Lime.Server.Realtime;
+
+namespace Lime.Tests;
+
+/// <summary>
+/// The per-connection send queue on its own, against a WebSocket that records what is sent: many threads enqueue,
+/// one writer loop coalesces and sends, a full queue closes the connection, a close drains then ends the loop.
+/// </summary>
+public sealed class ClientConnectionTests
+{
+    [Fact]
+    public async Task Frames_from_many_threads_arrive_once_each_in_each_threads_order_coalesced_up_to_64_KB()
+    {
+        var socket = new RecordingWebSocket { SendDelay = TimeSpan.FromMilliseconds(1) }; // slow enough for frames to pile up
+        var connection = new ClientConnection(socket, userId: 1, deviceId: 1, queueFrames: 100_000);
+        var writer = connection.RunWriterAsync();
+
+        const int Threads = 4, PerThread = 5_000;
+        var padding = new string('x', 200);
+        await Task.WhenAll(Enumerable.Range(0, Threads).Select(t => Task.Run(() =>
+        {
+            for (int i = 0; i < PerThread; i++)
+            {
+                connection.Enqueue(Encoding.UTF8.GetBytes($"{t}:{i}:{padding}"));
+            }
+        })));
+
+        await WaitUntilAsync(() => socket.Frames.Count == Threads * PerThread);
+        connection.Close(1000, "", TimeSpan.FromSeconds(5));
+        await writer.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(Threads * PerThread, socket.Frames.Count);
+        var next = new int[Threads];
+        foreach (string frame in socket.Frames)
+        {
+            var parts = frame.Split(':');
+            int t = int.Parse(parts[0]), i = int.Parse(parts[1]);
+            Assert.Equal(next[t]++, i);
+        }
+
+        Assert.All(socket.MessageLengths, length => Assert.InRange(length, 1, 64 * 1024));
+        Assert.True(socket.MessageLengths.Count < Threads * PerThread / 2, $"{socket.MessageLengths.Count} messages: frames were not coalesced");
+        Assert.Equal(WebSocketCloseStatus.NormalClosure, socket.ClosedWith);
+    }
+
+    [Fact]
+    public async Task A_full_queue_closes_the_connection_as_a_slow_consumer_and_drops_what_was_queued()
+    {
+        var socket = new RecordingWebSocket { Blocked = new TaskCompletionSource() };
+        var connection = new ClientConnection(socket, userId: 1, deviceId: 1, queueFrames: 10);
+        var writer = connection.RunWriterAsync();
+        connection.Enqueue("first"u8.ToArray()); // taken by the writer, whose send then blocks
+        await WaitUntilAsync(() => socket.SendsStarted == 1);
+
+        for (int i = 0; i < 10; i++)
+        {
+            connection.Enqueue(Encoding.UTF8.GetBytes($"queued {i}"));
+        }
+
+        Assert.Null(connection.CloseCode);
+        connection.Enqueue("one too many"u8.ToArray());
+        Assert.Equal(CloseCodes.SlowConsumer, connection.CloseCode);
+
+        connection.Enqueue("after the close"u8.ToArray()); // dropped, not queued
+        socket.Blocked.SetResult();
+        await writer.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(["first"], socket.Frames);
+        Assert.Equal((WebSocketCloseStatus)CloseCodes.SlowConsumer, socket.ClosedWith);
+    }
+
+    [Fact]
+    public async Task A_close_sends_what_is_queued_then_the_close_frame_and_an_idle_writer_wakes_for_each_frame()
+    {
+        var socket = new RecordingWebSocket();
+        var connection = new ClientConnection(socket, userId: 1, deviceId: 1, queueFrames: 100);
+        var writer = connection.RunWriterAsync();
+        for (int i = 0; i < 3; i++)
+        {
+            connection.Enqueue(Encoding.UTF8.GetBytes($"idle {i}"));
+            await WaitUntilAsync(() => socket.Frames.Count == i + 1); // the writer went back to waiting in between
+        }
+
+        socket.Blocked = new TaskCompletionSource();
+        connection.Enqueue("blocked"u8.ToArray());
+        await WaitUntilAsync(() => socket.SendsStarted == 4);
+        connection.Enqueue("a"u8.ToArray());
+        connection.Enqueue("b"u8.ToArray());
+        connection.Close(4001, "bye", TimeSpan.FromSeconds(5));
+        Assert.False(writer.IsCompleted);
+        socket.Blocked.SetResult();
+        await writer.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(["idle 0", "idle 1", "idle 2", "blocked", "a", "b"], socket.Frames);
+        Assert.Equal((WebSocketCloseStatus)4001, socket.ClosedWith);
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "timed out");
+            await Task.Delay(5);
+        }
+    }
+
+    /// <summary>Records every message sent (split back into frames at '\n'); a send can be held until released.</summary>
+    private sealed class RecordingWebSocket : WebSocket
+    {
+        private readonly Lock _lock = new();
+        private WebSocketState _state = WebSocketState.Open;
+        private int _sendsStarted;
+
+        public List<string> Frames { get; } = [];
+
+        public List<int> MessageLengths { get; } = [];
+
+        public TimeSpan SendDelay { get; init; }
+
+        public TaskCompletionSource? Blocked { get; set; }
+
+        public int SendsStarted => Volatile.Read(ref _sendsStarted);
+
+        public WebSocketCloseStatus? ClosedWith { get; private set; }
+
+        public override WebSocketCloseStatus? CloseStatus => ClosedWith;
+
+        public override string? CloseStatusDescription => null;
+
+        public override WebSocketState State => _state;
+
+        public override string? SubProtocol => null;
+
+        public override void Abort() => _state = WebSocketState.Aborted;
+
+        public override Task CloseAsync(WebSocketCloseStatus closeStatus, string? statusDescription, CancellationToken cancellationToken) =>
+            CloseOutputAsync(closeStatus, statusDescription, cancellationToken);
+
+        public override Task CloseOutputAsync(WebSocketCloseStatus closeStatus, string? statusDescription, CancellationToken cancellationToken)
+        {
+            ClosedWith = closeStatus;
+            _state = WebSocketState.CloseSent;
+            return Task.CompletedTask;
+        }
+
+        public override void Dispose() => _state = WebSocketState.Closed;
+
+        public override Task<WebSocketReceiveResult> ReceiveAsync(ArraySegment<byte> buffer, CancellationToken cancellationToken) =>
+            new TaskCompletionSource<WebSocketReceiveResult>().Task;
+
+        public override Task SendAsync(ArraySegment<byte> buffer, WebSocketMessageType messageType, bool endOfMessage, CancellationToken cancellationToken) =>
+            SendAsync(buffer.AsMemory(), messageType, endOfMessage, cancellationToken).AsTask();
+
+        public override async ValueTask SendAsync(ReadOnlyMemory<byte> buffer, WebSocketMessageType messageType, bool endOfMessage, CancellationToken cancellationToken)
+        {
+            Assert.True(endOfMessage);
+            string text = Encoding.UTF8.GetString(buffer.Span); // copied now: the caller may reuse its buffer afterwards
+            Interlocked.Increment(ref _sendsStarted);
+            if (Blocked is { } blocked)
+            {
+                await blocked.Task;
+            }
+            else if (SendDelay > TimeSpan.Zero)
+            {
+                await Task.Delay(SendDelay, cancellationToken);
+            }
+
+            lock (_lock)
+            {
+                MessageLengths.Add(buffer.Length);
+                Frames.AddRange(text.Split('\n'));
+            }
+        }
+    }
+}
