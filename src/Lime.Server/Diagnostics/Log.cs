@@ -24,6 +24,9 @@ public static partial class Log
     [LoggerMessage(1105, LogLevel.Warning, "SQLite checkpoint took {Milliseconds} ms")]
     public static partial void CheckpointSlow(ILogger logger, long milliseconds);
 
+    [LoggerMessage(1106, LogLevel.Warning, "The room writer's housekeeping after a batch (SQLite: WAL restart checkpoint) failed")]
+    public static partial void AfterBatchFailed(ILogger logger, Exception exception);
+
     [LoggerMessage(1200, LogLevel.Error, "Delivering event {Room}/{Seq} failed")]
     public static partial void DeliveryFailed(ILogger logger, long room, long seq, Exception exception);
 

@@ -58,6 +58,14 @@ public abstract partial class RoomWriter : IRoomWriter, IHostedService, IDisposa
     /// </summary>
     protected virtual bool CommitConfirmed(DbConnection connection) => true;
 
+    /// <summary>
+    /// Called on the writer's connection after a batch was committed and its callers answered, outside any
+    /// transaction (housekeeping that must not interleave with other writes of this writer). An exception is logged.
+    /// </summary>
+    protected virtual void AfterBatch(DbConnection connection)
+    {
+    }
+
     /// <summary>Opens the writer's connection (again after a failure).</summary>
     protected virtual DbConnection Open() => _db.OpenConnection();
 
@@ -168,6 +176,17 @@ public abstract partial class RoomWriter : IRoomWriter, IHostedService, IDisposa
             }
 
             batch.Clear();
+            if (_connection is { } connection)
+            {
+                try
+                {
+                    AfterBatch(connection);
+                }
+                catch (Exception e)
+                {
+                    Log.AfterBatchFailed(_log, e);
+                }
+            }
         }
     }
 

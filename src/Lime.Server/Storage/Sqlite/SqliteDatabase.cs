@@ -44,12 +44,24 @@ public sealed class SqliteDatabase : ISqlDatabase
     /// <summary>SQLite opens in-process without waiting for anyone: nothing to gain from async.</summary>
     public ValueTask<DbConnection> OpenConnectionAsync(CancellationToken ct) => ValueTask.FromResult<DbConnection>(Open());
 
+    /// <summary>How long a statement waits for another connection's lock before it fails.</summary>
+    public const int BusyTimeoutMs = 30_000;
+
+    /// <summary>Set by <see cref="SqliteCheckpointer"/> after a PASSIVE checkpoint; taken by the room writer.</summary>
+    public bool WalRestartWanted
+    {
+        get => Volatile.Read(ref _walRestartWanted);
+        set => Volatile.Write(ref _walRestartWanted, value);
+    }
+
+    private bool _walRestartWanted;
+
     public SqliteConnection Open()
     {
         var connection = new SqliteConnection(_connectionString);
         connection.Open();
         using var pragma = connection.CreateCommand();
-        pragma.CommandText = "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=30000; PRAGMA wal_autocheckpoint=0;"; // SqliteCheckpointer
+        pragma.CommandText = $"PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout={BusyTimeoutMs}; PRAGMA wal_autocheckpoint=0;"; // SqliteCheckpointer
         pragma.ExecuteNonQuery();
         return connection;
     }
