@@ -176,7 +176,7 @@ public static class LimeServices
                 // Browsers cannot set headers on a WebSocket upgrade: accept ?access_token= on /ws only.
                 OnMessageReceived = context =>
                 {
-                    if (context.Request.Path == "/ws" && context.Request.Query.TryGetValue("access_token", out var token) && token.Count == 1)
+                    if (context.Request.Path == SocketEndpoint.Path && context.Request.Query.TryGetValue("access_token", out var token) && token.Count == 1)
                     {
                         context.Token = token;
                     }

@@ -31,7 +31,6 @@ public sealed class ClientConnection : IValueTaskSource<bool>
     private ManualResetValueTaskSourceCore<bool> _wake = new() { RunContinuationsAsynchronously = true };
     private bool _writerWaiting;
     private bool _completed;
-    private int _highWater;
     private int _closeCode;
     private string _closeReason = "";
     private int _closing;
@@ -83,7 +82,6 @@ public sealed class ClientConnection : IValueTaskSource<bool>
             else
             {
                 _queue.Enqueue(frame);
-                _highWater = Math.Max(_highWater, _queue.Count);
                 wake = _writerWaiting;
                 _writerWaiting = false;
             }
@@ -215,10 +213,9 @@ public sealed class ClientConnection : IValueTaskSource<bool>
             }
 
             more = _queue.Count > 0;
-            if (!more && _highWater > TrimAbove)
+            if (!more && _queue.Capacity > TrimAbove)
             {
                 _queue.TrimExcess();
-                _highWater = 0;
             }
 
             return frame;
