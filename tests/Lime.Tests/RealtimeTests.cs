@@ -67,6 +67,13 @@ public sealed class RealtimeTests
         await slow.ConnectAsync(bob.WebSocketUri(), CancellationToken.None);
         await using var fast = await LimeSocket.ConnectAsync(bob.WebSocketUri(), bobTokens.AccessToken);
         var registry = server.Services.GetRequiredService<ConnectionRegistry>();
+        // The handshake completes before the server registers the connection: wait (bounded) for both.
+        var registered = DateTime.UtcNow.AddSeconds(10);
+        while (registry.Count < 2 && DateTime.UtcNow < registered)
+        {
+            await Task.Delay(20);
+        }
+
         Assert.Equal(2, registry.Count);
 
         string big = new('x', 150_000);
