@@ -5,7 +5,7 @@ using Lime.Protocol;
 namespace Lime.Bench;
 
 /// <summary>
-/// One user of a fan-out load: its socket and, per room it is in, the copies received per seq (own messages
+/// One user of a room load: its socket and, per room it is in, the copies received per seq (own messages
 /// included: every member's devices get every event). The SDK's receive loop feeds <see cref="LimeSocket.Events"/>;
 /// <see cref="ReceiveAsync"/> is its one consumer. The room table is built before the load starts and only read
 /// afterwards; the per-room counters are guarded by one lock, shared with the final check.

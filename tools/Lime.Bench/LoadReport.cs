@@ -4,7 +4,7 @@ using Spectre.Console;
 
 namespace Lime.Bench;
 
-/// <summary>Tables, the JSON line and the verdict of a fan-out run (group, channel, mixed).</summary>
+/// <summary>Tables, the JSON line and the verdict of one load run (dm, group, channel, mixed).</summary>
 internal static class LoadReport
 {
     /// <summary>Prints the result; returns the exit code (1 when a copy was lost, duplicated or reordered).</summary>

@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace Lime.Bench;
 
 /// <summary>
-/// The outcome of one fan-out run (group, channel, mixed). Rates are messages per second; deliveries are copies to
+/// The outcome of one load run (dm, a sweep step, group, channel, mixed). Rates are messages per second; deliveries are copies to
 /// members other than the sender. <see cref="Lost"/> counts (message, member) pairs, the sender's own copy included.
 /// </summary>
 internal sealed record LoadResult(

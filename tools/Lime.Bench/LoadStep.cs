@@ -3,9 +3,10 @@ using System.Diagnostics;
 namespace Lime.Bench;
 
 /// <summary>
-/// One run of a fan-out load at one offered rate: its time window and everything measured in it. A message belongs
-/// to the step when its scheduled time is in [MeasureStart, ScheduleEnd). A "copy" is one member's receipt of one
-/// message; the sender's own copy counts for correctness but not as a delivery or for latency.
+/// One run of the room load at one offered rate (a dm or group run, a sweep step): its time window and everything
+/// measured in it. A message belongs to the step when its scheduled time is in [MeasureStart, ScheduleEnd). A "copy"
+/// is one member's receipt of one message; the sender's own copy counts for correctness but not as a delivery or for
+/// latency.
 /// </summary>
 internal sealed class LoadStep
 {

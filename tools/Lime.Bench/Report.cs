@@ -3,30 +3,10 @@ using Spectre.Console;
 
 namespace Lime.Bench;
 
-/// <summary>Human-readable result tables (Spectre.Console).</summary>
+/// <summary>Human-readable result tables of sweep and catchup (Spectre.Console); a single load run is <see cref="LoadReport"/>.</summary>
 internal static class Report
 {
-    public static void Dm(IAnsiConsole console, DmResult r, int users)
-    {
-        var summary = new Table().Border(TableBorder.Rounded).Title($"[bold]{Markup.Escape(r.Scenario)}[/]: {users} users, {users / 2} direct rooms");
-        summary.AddColumn("").AddColumn(new TableColumn("").RightAligned());
-        summary.AddRow("offered msg/s", F(r.OfferedRate, "F0"));
-        summary.AddRow("achieved msg/s (acks in window)", F(r.AchievedRate, "F0"));
-        summary.AddRow("measured s", F(r.DurationSeconds, "F1"));
-        summary.AddRow("sent", N(r.Sent));
-        summary.AddRow("acked", N(r.Acked));
-        summary.AddRow("delivered to peer", N(r.Delivered));
-        summary.AddRow("lost", Bad(r.Lost));
-        summary.AddRow("duplicates", Bad(r.Duplicates));
-        summary.AddRow("out of order", Bad(r.OutOfOrder));
-        summary.AddRow("generator CPU (% of one core)", F(r.GeneratorCpuPercent, "F0"));
-        summary.HideHeaders();
-        console.Write(summary);
-        console.Write(Latencies(("send → ack", r.Ack), ("send → deliver", r.Deliver), ("issue lag (generator)", r.Lag)));
-        Errors(console, r.Errors);
-    }
-
-    public static void Sweep(IAnsiConsole console, IReadOnlyList<(DmResult Result, string? Failure)> steps, double boundMs)
+    public static void Sweep(IAnsiConsole console, IReadOnlyList<(LoadResult Result, string? Failure)> steps, double boundMs)
     {
         var table = new Table().Border(TableBorder.Rounded).Title($"[bold]sweep[/]: p99 send → deliver bound {boundMs} ms");
         table.AddColumn("offered/s").AddColumn("acked/s").AddColumn("ack p50").AddColumn("ack p99")
@@ -55,18 +35,6 @@ internal static class Report
             F(r.MeanMs > 0 ? r.Messages / (r.MeanMs / 1000) : 0, "F0"));
         console.Write(table);
         Errors(console, r.Errors);
-    }
-
-    private static Table Latencies(params (string Name, LatencySummary L)[] rows)
-    {
-        var table = new Table().Border(TableBorder.Rounded).Title("latency (ms, from the scheduled send time)");
-        table.AddColumn("").AddColumn("count").AddColumn("p50").AddColumn("p90").AddColumn("p99").AddColumn("p99.9").AddColumn("max");
-        foreach (var (name, l) in rows)
-        {
-            table.AddRow(Markup.Escape(name), N(l.Count), Ms(l.P50), Ms(l.P90), Ms(l.P99), Ms(l.P999), Ms(l.Max));
-        }
-
-        return table;
     }
 
     private static void Errors(IAnsiConsole console, SortedDictionary<string, long> errors)

@@ -7,16 +7,20 @@ using Lime.Protocol;
 namespace Lime.Bench;
 
 /// <summary>
-/// The fan-out load behind group, channel and mixed: users with one socket each, rooms of any size, and senders
-/// (a user in a room) with open-loop schedules whose rates add up to the offered rate. Same method as dm: sends go
-/// out at their scheduled time whatever happened to earlier ones, latency counts from the scheduled time, a few
-/// scheduler threads issue every send, and the drain waits until every acked message has reached every member.
+/// The one load behind dm, sweep, group, channel and mixed: users with one socket each, rooms of any size (a direct
+/// room is a room of two), and senders (a user in a room) with open-loop schedules whose rates add up to the offered
+/// rate. Each send goes out at its scheduled time whatever happened to earlier ones (many in flight per socket) and
+/// latency counts from the scheduled time, so a stalled server shows up as latency, not as a lower send rate. A few
+/// dedicated scheduler threads (not one timer per sender) issue every send; the SDK's one receive loop per socket
+/// feeds one consumer per member; the drain waits until every acked message has reached every member.
 /// Optional extras for mixed: read receipts after every N-th received message, typing before every N-th send.
 /// </summary>
 internal sealed class RoomLoad : IAsyncDisposable
 {
     private static readonly TimeSpan Lead = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan MonitorPeriod = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>The longest a drain may last while an overloaded server is still catching up.</summary>
     private static readonly TimeSpan MaxDrain = TimeSpan.FromSeconds(60);
 
     private readonly BenchOptions _options;
@@ -91,6 +95,10 @@ internal sealed class RoomLoad : IAsyncDisposable
 
     public void OnSignal() => Interlocked.Increment(ref _signals);
 
+    /// <summary>
+    /// Runs warm-up plus the measured duration at <paramref name="rate"/> messages/s in total, then drains. Runs again
+    /// on the same sockets for the next sweep step. Cancelling stops the sends early (the drain still runs, bounded).
+    /// </summary>
     public async Task<LoadResult> RunAsync(string scenario, double rate, ProgressLine progress, CancellationToken ct)
     {
         long frequency = Stopwatch.Frequency;
@@ -125,7 +133,9 @@ internal sealed class RoomLoad : IAsyncDisposable
 
         await sending;
 
-        // Drain until nothing is in flight and every acked message has reached every member (see DmLoad); the exact
+        // Drain until nothing is in flight and every acked message has reached every member; an overloaded server may
+        // still be working through a backlog, so the drain lasts while acks or deliveries keep coming, and ends after
+        // --drain seconds without any progress (or at the hard cap). What is still missing then is lost. The exact
         // count is O(acked × members), so it runs only once the copy counter says everything may have arrived.
         long quiet = (long)(_options.DrainSeconds * frequency);
         long cap = Stopwatch.GetTimestamp() + (long)(Math.Max(_options.DrainSeconds, MaxDrain.TotalSeconds) * frequency);
@@ -155,7 +165,7 @@ internal sealed class RoomLoad : IAsyncDisposable
             progress.Set(Describe(step, "drain"));
         }
 
-        _current = null;
+        _current = null; // later deliveries no longer count: they are lost for this step
         double wall = Stopwatch.GetElapsedTime(wallBefore).TotalSeconds;
         double cpu = 100 * (Environment.CpuUsage.TotalTime - cpuBefore).TotalSeconds / wall;
         double? serverCpu = ServerProcess.CpuSeconds(serverPid) - serverBefore;
@@ -228,7 +238,12 @@ internal sealed class RoomLoad : IAsyncDisposable
             $"{step.Scenario} {step.OfferedRate:F0} msg/s  {phase} {Math.Min(elapsed, total):F1}/{total:F0} s  sent {step.Sent}  acked {step.Acked}  copies {step.UniqueCopies}/{step.ExpectedCopies}  in flight {Interlocked.Read(ref _inFlight)}  errors {step.Errors.Total}  p99 (last 0.5 s) ack {step.Ack.IntervalP99Ms:F1} ms  deliver {step.Deliver.IntervalP99Ms:F1} ms");
     }
 
-    /// <summary>One scheduler thread: issues every due send of its senders, then sleeps until the next is due (<see cref="PreciseSleep"/>, no spinning).</summary>
+    /// <summary>
+    /// One scheduler thread: issues every due send of its senders, then sleeps until the next one is due
+    /// (<see cref="PreciseSleep"/>: tens of microseconds late, and it never spins on a box it shares with the server).
+    /// A late wake-up sends the backlog at once; its lateness is part of the measured latency, and shows separately as
+    /// issue lag.
+    /// </summary>
     private void RunSchedule(LoadSender[] group, LoadStep step, CancellationToken ct)
     {
         long end = step.ScheduleEnd;

@@ -16,8 +16,8 @@ internal static class SweepScenario
     public static async Task<int> RunAsync(BenchOptions o, Nodes nodes, IAnsiConsole console, CancellationToken ct)
     {
         var progress = new ProgressLine(console);
-        await using var load = await progress.RunAsync(() => DmLoad.SetUpAsync(o, nodes, progress, ct));
-        var steps = new List<(DmResult Result, string? Failure)>();
+        await using var load = await progress.RunAsync(() => DmScenario.SetUpAsync(o, nodes, progress, ct));
+        var steps = new List<(LoadResult Result, string? Failure)>();
         bool bug = false;
         double? best = null;
         foreach (double rate in Rates(o))
@@ -90,7 +90,7 @@ internal static class SweepScenario
         }
     }
 
-    private static string? Judge(DmResult r, double boundMs)
+    private static string? Judge(LoadResult r, double boundMs)
     {
         if (r.Lost > 0 || r.Duplicates > 0 || r.OutOfOrder > 0)
         {
