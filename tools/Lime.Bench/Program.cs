@@ -1,3 +1,5 @@
+using System.CommandLine;
+using System.CommandLine.Invocation;
 using System.Net.WebSockets;
 using Lime.Client;
 using Spectre.Console;
@@ -9,22 +11,32 @@ internal static class Program
 {
     public static async Task<int> Main(string[] args)
     {
-        BenchOptions options;
-        try
+        var parse = BenchCommandLine.Create(RunAsync).Parse(args);
+        if (parse.Action is ParseErrorAction)
         {
-            options = BenchOptions.Parse(args);
-        }
-        catch (UsageException e)
-        {
-            if (e.Message.Length > 0)
+            foreach (var error in parse.Errors)
             {
-                await Console.Error.WriteLineAsync(e.Message + Environment.NewLine);
+                await Console.Error.WriteLineAsync(error.Message);
             }
 
-            await Console.Error.WriteLineAsync(BenchOptions.Usage);
-            return e.Message.Length == 0 ? 0 : 2;
+            await Console.Error.WriteLineAsync("Run with --help (or <scenario> --help) for the scenarios and their options.");
+            return 2;
         }
 
+        // Ctrl+C stops sending early but lets the drain and the report finish (bounded by --drain), so the handler is
+        // ours: System.CommandLine's own would end the process two seconds after the signal.
+        using var cancel = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            cancel.Cancel();
+        };
+
+        return await parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null }, cancel.Token);
+    }
+
+    private static async Task<int> RunAsync(BenchOptions options, CancellationToken ct)
+    {
         // With --json, stdout carries only the JSON lines; tables and progress go to stderr.
         var console = options.Json
             ? AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) })
@@ -34,25 +46,18 @@ internal static class Program
             console.Profile.Width = 160; // redirected: no terminal width to fit, so keep tables and log lines unwrapped
         }
 
-        using var cancel = new CancellationTokenSource();
-        Console.CancelKeyPress += (_, e) =>
-        {
-            e.Cancel = true;
-            cancel.Cancel();
-        };
-
         using var nodes = new Nodes(options.Urls);
         try
         {
             return options.Scenario switch
             {
-                "dm" => await DmScenario.RunAsync(options, nodes, console, cancel.Token),
-                "sweep" => await SweepScenario.RunAsync(options, nodes, console, cancel.Token),
-                "group" => await GroupScenario.RunAsync(options, nodes, console, cancel.Token),
-                "channel" => await ChannelScenario.RunAsync(options, nodes, console, cancel.Token),
-                "connections" => await ConnectionsScenario.RunAsync(options, nodes, console, cancel.Token),
-                "mixed" => await MixedScenario.RunAsync(options, nodes, console, cancel.Token),
-                _ => await CatchupScenario.RunAsync(options, nodes, console, cancel.Token),
+                "dm" => await DmScenario.RunAsync(options, nodes, console, ct),
+                "sweep" => await SweepScenario.RunAsync(options, nodes, console, ct),
+                "group" => await GroupScenario.RunAsync(options, nodes, console, ct),
+                "channel" => await ChannelScenario.RunAsync(options, nodes, console, ct),
+                "connections" => await ConnectionsScenario.RunAsync(options, nodes, console, ct),
+                "mixed" => await MixedScenario.RunAsync(options, nodes, console, ct),
+                _ => await CatchupScenario.RunAsync(options, nodes, console, ct),
             };
         }
         catch (Exception e) when (e is HttpRequestException or WebSocketException)
@@ -70,13 +75,13 @@ internal static class Program
             console.MarkupLine("[red]set-up failed:[/] " + Markup.Escape(e.Message));
             return 2;
         }
-        catch (TaskCanceledException e) when (!cancel.IsCancellationRequested)
+        catch (TaskCanceledException e) when (!ct.IsCancellationRequested)
         {
             // HttpClient's own timeout (30 s) on a set-up request: the server is overloaded or stuck.
             console.MarkupLine("[red]a set-up request timed out:[/] " + Markup.Escape(e.Message) + " See the server's log.");
             return 2;
         }
-        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
             console.MarkupLine("[yellow]cancelled[/]");
             return 130;

@@ -1,14 +1,14 @@
 namespace Lime.Bench;
 
-/// <summary>A command line the bench cannot run; the message (if any) is printed above the usage text.</summary>
+/// <summary>A command line or set-up the bench cannot run (exit 2), found after parsing: a non-loopback URL, no server PID, …</summary>
 internal sealed class UsageException : Exception
 {
-    public UsageException(string? message)
-        : base(message ?? "")
+    public UsageException()
     {
     }
 
-    public UsageException()
+    public UsageException(string message)
+        : base(message)
     {
     }
 
