@@ -1,9 +1,16 @@
 using System.ComponentModel.DataAnnotations;
+using Lime.Server.Fanout;
 using Lime.Server.Push;
+using Lime.Server.Storage;
+using Microsoft.Extensions.Options;
 
 namespace Lime.Server;
 
-/// <summary>The whole configuration tree under the <c>Lime</c> section. Every default needs no other software.</summary>
+/// <summary>
+/// The whole configuration tree under the <c>Lime</c> section. Every default needs no other software. Every group is
+/// checked at start, nested ones included (<see cref="LimeOptionsValidator"/>): a bad value stops the server with a
+/// message naming its key, instead of a server that reports ready and cannot work.
+/// </summary>
 public sealed class LimeOptions
 {
     public const string Section = "Lime";
@@ -12,15 +19,25 @@ public sealed class LimeOptions
     [Range(0, 1023)]
     public int NodeId { get; set; }
 
+    [ValidateObjectMembers]
     public StorageOptions Storage { get; set; } = new();
+    [ValidateObjectMembers]
     public FanoutOptions Fanout { get; set; } = new();
+    [ValidateObjectMembers]
     public AuthOptions Auth { get; set; } = new();
+    [ValidateObjectMembers]
     public RealtimeOptions Realtime { get; set; } = new();
+    [ValidateObjectMembers]
     public LimitOptions Limits { get; set; } = new();
+    [ValidateObjectMembers]
     public RoomOptions Rooms { get; set; } = new();
+    [ValidateObjectMembers]
     public PresenceOptions Presence { get; set; } = new();
+    [ValidateObjectMembers]
     public PushOptions Push { get; set; } = new();
+    // Nothing of its own to check; Lime:Redis:Configuration is required with the redis fanout (LimeOptionsValidator).
     public RedisOptions Redis { get; set; } = new();
+    [ValidateObjectMembers]
     public ClusterOptions Cluster { get; set; } = new();
 }
 
@@ -74,10 +91,12 @@ public sealed class PresenceOptions
 
 public sealed class StorageOptions
 {
-    /// <summary><c>sqlite</c> (embedded default, one node) or <c>postgres</c> (several nodes).</summary>
-    public string Provider { get; set; } = "sqlite";
+    /// <summary><c>sqlite</c> (embedded default, one node) or <c>postgres</c> (several nodes); case-insensitive.</summary>
+    [EnumDataType(typeof(StorageProvider))]
+    public StorageProvider Provider { get; set; } = StorageProvider.Sqlite;
 
     /// <summary>Directory for the SQLite database and the generated signing key; relative to the working directory.</summary>
+    [Required(AllowEmptyStrings = false)]
     public string DataDirectory { get; set; } = "data";
 
     /// <summary>Most writes folded into one durable commit (group commit).</summary>
@@ -97,8 +116,9 @@ public sealed class StorageOptions
 
 public sealed class FanoutOptions
 {
-    /// <summary><c>memory</c> (in-process, single node) or <c>redis</c> (several nodes).</summary>
-    public string Provider { get; set; } = "memory";
+    /// <summary><c>memory</c> (in-process, single node) or <c>redis</c> (several nodes); case-insensitive.</summary>
+    [EnumDataType(typeof(FanoutProvider))]
+    public FanoutProvider Provider { get; set; } = FanoutProvider.Memory;
 }
 
 public sealed class AuthOptions
@@ -106,6 +126,7 @@ public sealed class AuthOptions
     /// <summary>Base64 HMAC-SHA256 key (≥ 32 bytes) for access tokens. Empty: generated once into the data directory.</summary>
     public string SigningKey { get; set; } = "";
 
+    [Required(AllowEmptyStrings = false)]
     public string Issuer { get; set; } = "lime";
 
     [Range(30, 86_400)]

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Lime.Protocol;
+using Lime.Server.Fanout;
 using Lime.Server.Realtime;
 using Lime.Server.Redis;
 using Microsoft.Extensions.Options;
@@ -18,7 +19,7 @@ public sealed class NodeRegistry(IServiceProvider services, ConnectionRegistry c
     private readonly LimeOptions _options = options.Value;
     private volatile bool _stopping;
 
-    private RedisConnection? Redis => _options.Fanout.Provider == "redis" ? services.GetRequiredService<RedisConnection>() : null;
+    private RedisConnection? Redis => _options.Fanout.Provider == FanoutProvider.Redis ? services.GetRequiredService<RedisConnection>() : null;
 
     /// <summary>Healthy nodes, least loaded first.</summary>
     public async Task<NodeDto[]> NodesAsync(string fallbackUrl)

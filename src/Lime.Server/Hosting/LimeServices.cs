@@ -29,9 +29,8 @@ public static class LimeServices
     public static WebApplicationBuilder AddLime(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddOptions<LimeOptions>().BindConfiguration(LimeOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        // Only the backend choice is read eagerly (it decides which services exist).
-        var options = builder.Configuration.GetSection(LimeOptions.Section).Get<LimeOptions>() ?? new LimeOptions();
+        services.AddOptions<LimeOptions>().BindConfiguration(LimeOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<LimeOptions>, LimeOptionsValidator>();
 
         // Loopback only unless told otherwise (--urls, ASPNETCORE_URLS or the Urls key).
         if (string.IsNullOrEmpty(builder.Configuration["urls"]))
@@ -97,14 +96,14 @@ public static class LimeServices
         services.AddSingleton<PostgresDatabase>();
         services.AddSingleton<SqliteRoomWriter>();
         services.AddSingleton<PostgresRoomWriter>();
-        services.AddSingleton<ISqlDatabase>(sp => StorageProvider(sp) switch
+        services.AddSingleton<ISqlDatabase>(sp => ChosenStorage(sp) switch
         {
-            "sqlite" => sp.GetRequiredService<SqliteDatabase>(),
+            StorageProvider.Sqlite => sp.GetRequiredService<SqliteDatabase>(),
             _ => sp.GetRequiredService<PostgresDatabase>(),
         });
-        services.AddSingleton<IRoomWriter>(sp => StorageProvider(sp) switch
+        services.AddSingleton<IRoomWriter>(sp => ChosenStorage(sp) switch
         {
-            "sqlite" => sp.GetRequiredService<SqliteRoomWriter>(),
+            StorageProvider.Sqlite => sp.GetRequiredService<SqliteRoomWriter>(),
             _ => sp.GetRequiredService<PostgresRoomWriter>(),
         });
         services.AddSingleton<IAccountStore, SqlAccountStore>();
@@ -112,15 +111,11 @@ public static class LimeServices
         services.AddHostedService(sp => (RoomWriter)sp.GetRequiredService<IRoomWriter>());
         services.AddSingleton<SqliteCheckpointer>();
         // Not AddHostedService: it de-duplicates by implementation type, so a second OptionalHostedService would be dropped.
-        services.AddSingleton<IHostedService>(sp => new OptionalHostedService(StorageProvider(sp) == "sqlite" ? sp.GetRequiredService<SqliteCheckpointer>() : null));
+        services.AddSingleton<IHostedService>(sp => new OptionalHostedService(ChosenStorage(sp) == StorageProvider.Sqlite ? sp.GetRequiredService<SqliteCheckpointer>() : null));
     }
 
-    private static string StorageProvider(IServiceProvider sp) => sp.GetRequiredService<IOptions<LimeOptions>>().Value.Storage.Provider switch
-    {
-        "sqlite" => "sqlite",
-        "postgres" => "postgres",
-        var other => throw new InvalidOperationException($"Unknown Lime:Storage:Provider '{other}'. Supported: sqlite, postgres."),
-    };
+    /// <summary>The validated choice (an unknown name fails binding, naming the key; LimeOptionsValidator checks it is defined).</summary>
+    private static StorageProvider ChosenStorage(IServiceProvider sp) => sp.GetRequiredService<IOptions<LimeOptions>>().Value.Storage.Provider;
 
     /// <summary>The fanout and presence backend: one readable switch on Lime:Fanout:Provider (memory | redis).</summary>
     private static void AddFanout(this IServiceCollection services)
@@ -130,28 +125,23 @@ public static class LimeServices
         services.AddSingleton<RedisFanout>();
         services.AddSingleton<MemoryPresenceStore>();
         services.AddSingleton<RedisPresenceStore>();
-        services.AddSingleton<IFanout>(sp => FanoutProvider(sp) switch
+        services.AddSingleton<IFanout>(sp => ChosenFanout(sp) switch
         {
-            "memory" => sp.GetRequiredService<MemoryFanout>(),
+            FanoutProvider.Memory => sp.GetRequiredService<MemoryFanout>(),
             _ => sp.GetRequiredService<RedisFanout>(),
         });
-        services.AddSingleton<IPresenceStore>(sp => FanoutProvider(sp) switch
+        services.AddSingleton<IPresenceStore>(sp => ChosenFanout(sp) switch
         {
-            "memory" => sp.GetRequiredService<MemoryPresenceStore>(),
+            FanoutProvider.Memory => sp.GetRequiredService<MemoryPresenceStore>(),
             _ => sp.GetRequiredService<RedisPresenceStore>(),
         });
         services.AddHostedService(sp => sp.GetRequiredService<MemoryFanout>());
-        services.AddSingleton<IHostedService>(sp => new OptionalHostedService(FanoutProvider(sp) == "redis" ? sp.GetRequiredService<RedisFanout>() : null));
+        services.AddSingleton<IHostedService>(sp => new OptionalHostedService(ChosenFanout(sp) == FanoutProvider.Redis ? sp.GetRequiredService<RedisFanout>() : null));
         services.AddSingleton<NodeRegistry>();
         services.AddHostedService(sp => sp.GetRequiredService<NodeRegistry>());
     }
 
-    private static string FanoutProvider(IServiceProvider sp) => sp.GetRequiredService<IOptions<LimeOptions>>().Value.Fanout.Provider switch
-    {
-        "memory" => "memory",
-        "redis" => "redis",
-        var other => throw new InvalidOperationException($"Unknown Lime:Fanout:Provider '{other}'. Supported: memory, redis."),
-    };
+    private static FanoutProvider ChosenFanout(IServiceProvider sp) => sp.GetRequiredService<IOptions<LimeOptions>>().Value.Fanout.Provider;
 
     private static void AddLimeAuthentication(this IServiceCollection services)
     {

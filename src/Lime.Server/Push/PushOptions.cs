@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 
 namespace Lime.Server.Push;
 
@@ -77,9 +78,13 @@ public sealed class PushOptions
     [Range(1, 87_600)]
     public int LedgerRetentionHours { get; set; } = 168;
 
+    [ValidateObjectMembers]
     public FcmOptions Fcm { get; set; } = new();
+    [ValidateObjectMembers]
     public ApnsOptions Apns { get; set; } = new();
+    [ValidateObjectMembers]
     public WebPushOptions WebPush { get; set; } = new();
+    // Url and Secret are checked only when enabled (PushOptionsValidator).
     public WebhookOptions Webhook { get; set; } = new();
 }
 
@@ -97,6 +102,7 @@ public sealed class FcmOptions
     public string ProjectId { get; set; } = "";
 
     /// <summary>Base of messages:send.</summary>
+    [Url]
     public string Endpoint { get; set; } = "https://fcm.googleapis.com/";
 
     /// <summary>OAuth2 token endpoint; empty = the service account's token_uri.</summary>
@@ -122,7 +128,9 @@ public sealed class ApnsOptions
     /// <summary>apns-topic: the app's bundle id.</summary>
     public string Topic { get; set; } = "";
 
+    [Url]
     public string ProductionEndpoint { get; set; } = "https://api.push.apple.com/";
+    [Url]
     public string SandboxEndpoint { get; set; } = "https://api.sandbox.push.apple.com/";
 
     /// <summary>A provider token is reused this long (Apple: refresh between 20 and 60 minutes).</summary>

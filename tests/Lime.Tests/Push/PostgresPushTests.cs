@@ -3,6 +3,7 @@ using Dapper;
 using Lime.Protocol;
 using Lime.Server;
 using Lime.Server.Push;
+using Lime.Server.Storage;
 using Lime.Server.Storage.Postgres;
 using Lime.Tests.Infrastructure;
 using Microsoft.Extensions.Options;
@@ -15,7 +16,7 @@ public sealed class PostgresPushTests
     [PostgresFact]
     public async Task Concurrent_claimers_on_postgres_get_disjoint_batches_and_every_entry_exactly_once()
     {
-        var options = Options.Create(new LimeOptions { Storage = new StorageOptions { Provider = "postgres", PostgresConnectionString = await SharedPostgres.NewDatabaseAsync().Within() } });
+        var options = Options.Create(new LimeOptions { Storage = new StorageOptions { Provider = StorageProvider.Postgres, PostgresConnectionString = await SharedPostgres.NewDatabaseAsync().Within() } });
         using var db = new PostgresDatabase(options);
         db.Migrate();
         await using (var c = db.Source.OpenConnection())
