@@ -35,14 +35,13 @@ internal static class BenchCommandLine
 
     private static readonly Option<int> Seed = Recursive(Int("--seed", 1, 0, int.MaxValue, "seed for schedule phases and mixed's room plan"));
 
-    private static readonly Option<int?> ServerPid = Recursive(new Option<int?>("--server-pid")
+    private static readonly Option<int[]> ServerPid = Recursive(new Option<int[]>("--server-pid")
     {
-        Description = "the server process, for its CPU time (every load) and RSS (connections); default: the PID file of "
+        Description = "server process(es), repeatable or comma-separated, for CPU time (every load; summed over nodes) and RSS "
+            + "(connections: one); default: the processes listening on the --url ports, else the PID file of "
             + "tools/Lime.Bench/run-server.sh ($LIME_BENCH_STATE/server.pid)",
-        HelpName = "PID",
-        CustomParser = r => int.TryParse(r.Tokens[0].Value, NumberStyles.None, CultureInfo.InvariantCulture, out int pid) && pid > 0
-            ? pid
-            : Error<int?>(r, $"--server-pid must be a process id, not '{r.Tokens[0].Value}'.", null),
+        HelpName = "PID[,PID...]",
+        CustomParser = r => IntList(r, "--server-pid", 1, int.MaxValue),
     });
 
     /// <summary>The root command; each scenario's action binds its options and calls <paramref name="run"/>.</summary>
@@ -289,7 +288,7 @@ internal static class BenchCommandLine
         Urls = ParseUrls(p.GetValue(Url) ?? [DefaultUrl], p.GetValue(AllowRemote)),
         Json = p.GetValue(Json),
         Seed = p.GetValue(Seed),
-        ServerPid = p.GetValue(ServerPid),
+        ServerPids = p.GetValue(ServerPid) ?? [],
     };
 
     /// <summary>
@@ -418,11 +417,5 @@ internal static class BenchCommandLine
     {
         option.Recursive = true;
         return option;
-    }
-
-    private static T Error<T>(ArgumentResult result, string error, T value)
-    {
-        result.AddError(error);
-        return value;
     }
 }

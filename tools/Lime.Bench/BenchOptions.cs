@@ -11,8 +11,8 @@ internal sealed record BenchOptions
     public bool Json { get; init; }
     public int Seed { get; init; } = 1;
 
-    /// <summary>The server process named with --server-pid; null means run-server.sh's PID file (see <see cref="ServerProcess"/>).</summary>
-    public int? ServerPid { get; init; }
+    /// <summary>The server processes named with --server-pid; empty means "find them" (see <see cref="ServerProcess.Find"/>).</summary>
+    public IReadOnlyList<int> ServerPids { get; init; } = [];
 
     // dm, sweep, group, channel, mixed
     public int Users { get; init; }

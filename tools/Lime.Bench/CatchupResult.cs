@@ -17,6 +17,9 @@ internal sealed record CatchupResult(
     LatencySummary Time,
     SortedDictionary<string, long> Errors)
 {
+    /// <summary>The machine over the iterations, set-up excluded (null off Linux).</summary>
+    public MachineLoad? Machine { get; init; }
+
     public bool Correct => Missing == 0 && Iterations > 0;
 
     public string ToJson()
@@ -41,6 +44,7 @@ internal sealed record CatchupResult(
             json.WriteEndObject();
             json.WriteNumber("mean_ms", Math.Round(MeanMs, 3));
             Time.WriteJson(json, "catchup_ms");
+            Machine?.WriteJson(json);
         });
     }
 }

@@ -67,6 +67,7 @@ internal static class CatchupScenario
         progress.Log($"catchup: {o.Messages} messages across {k} rooms while away, {o.Iterations} iterations, mode {o.Mode}"
             + (o.Mode == "sync" ? $" (limit_per_room {o.LimitPerRoom})" : " (history limit 200)"));
 
+        var machineStart = MachineLoad.Read();
         var errors = new ErrorTally();
         var time = new LatencyRecorder();
         long fetched = 0, missing = 0, pages = 0, snapshots = 0;
@@ -119,7 +120,10 @@ internal static class CatchupScenario
             await Task.WhenAll(drains);
         }
 
-        return new CatchupResult(o.Mode, k, o.Messages, done, fetched, missing, pages, snapshots, done == 0 ? 0 : totalMs / done, time.Summarize(), errors.Snapshot());
+        return new CatchupResult(o.Mode, k, o.Messages, done, fetched, missing, pages, snapshots, done == 0 ? 0 : totalMs / done, time.Summarize(), errors.Snapshot())
+        {
+            Machine = MachineLoad.Between(machineStart, MachineLoad.Read()),
+        };
     }
 
     /// <summary>One peer sends <paramref name="count"/> messages, at most <see cref="SendWindow"/> in flight; returns the highest acked seq.</summary>

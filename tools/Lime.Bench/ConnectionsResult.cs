@@ -16,6 +16,9 @@ internal sealed record ConnectionsResult(
     double RegisterSeconds,
     double ConnectsPerSecond)
 {
+    /// <summary>The machine from the first connection to the end of the hold (null off Linux).</summary>
+    public MachineLoad? Machine { get; init; }
+
     public string ToJson()
     {
         return JsonLine.Write(json =>
@@ -43,6 +46,7 @@ internal sealed record ConnectionsResult(
             json.WriteNumber("hold_s", HoldSeconds);
             json.WriteNumber("register_s", Math.Round(RegisterSeconds, 1));
             json.WriteNumber("connects_per_s", Math.Round(ConnectsPerSecond, 0));
+            Machine?.WriteJson(json);
         });
     }
 }

@@ -22,7 +22,7 @@ internal static class ConnectionsScenario
 
     public static async Task<int> RunAsync(BenchOptions o, Nodes nodes, IAnsiConsole console, CancellationToken ct)
     {
-        int pid = ServerProcess.Resolve(o.ServerPid);
+        int pid = ServerProcess.Resolve(o);
         if (!CheckFileLimits(console, o, pid))
         {
             return 2;
@@ -66,6 +66,7 @@ internal static class ConnectionsScenario
         progress.Log(string.Create(CultureInfo.InvariantCulture,
             $"setup: {o.Connections} users registered in {registerSeconds:F1} s; server PID {pid}, {sources.Count} source address(es)"));
 
+        var machineStart = MachineLoad.Read();
         var points = new List<(int Connections, long Rss)>();
         int open = 0;
         long failed = 0;
@@ -111,7 +112,10 @@ internal static class ConnectionsScenario
         var (slope, intercept, r2) = Fit(points);
         return new ConnectionsResult(
             o.Connections, opened, failed, opened - alive, sources.Count, points, slope, intercept, r2, rssAfterHold, o.HoldSeconds,
-            registerSeconds, connectSeconds > 0 ? opened / connectSeconds : 0);
+            registerSeconds, connectSeconds > 0 ? opened / connectSeconds : 0)
+        {
+            Machine = MachineLoad.Between(machineStart, MachineLoad.Read()),
+        };
     }
 
     private static async Task<long> MedianRssAsync(int pid, CancellationToken ct)
@@ -185,6 +189,10 @@ internal static class ConnectionsScenario
         console.Write(table);
         console.MarkupLine(string.Create(CultureInfo.InvariantCulture,
             $"opened {r.Opened:N0} of {r.Requested:N0}, failed {r.FailedConnects}, dropped while idle {r.Dropped}; connect rate {r.ConnectsPerSecond:F0}/s, registration {r.RegisterSeconds:F1} s"));
+        if (r.Machine is { } machine)
+        {
+            console.MarkupLine("machine from the first connection to the end of the hold: " + Markup.Escape(machine.Describe()));
+        }
     }
 
     private static string N(long value) => value.ToString("N0", CultureInfo.InvariantCulture);

@@ -28,15 +28,11 @@ internal static class LoadReport
             summary.AddRow("signals received (read, typing, presence)", N(load.Signals));
         }
 
-        summary.AddRow("generator CPU (% of one core)", F(r.GeneratorCpuPercent));
-        if (r.ServerCpu is { } server)
+        foreach (var (name, value) in r.Cpu.Rows(r.Acked, r.Delivered))
         {
-            summary.AddRow("server CPU (% of one core)", F(server.Percent));
-            if (r.Delivered > 0)
-            {
-                summary.AddRow("server CPU µs per delivered copy", (1e6 * server.Seconds / r.Delivered).ToString("F2", CultureInfo.InvariantCulture));
-            }
+            summary.AddRow(Markup.Escape(name), Markup.Escape(value));
         }
+
         summary.HideHeaders();
         console.Write(summary);
 

@@ -27,8 +27,7 @@ internal sealed record LoadResult(
     long ReadsSent,
     LatencySummary Read,
     long TypingSent,
-    double GeneratorCpuPercent,
-    ServerCpu? ServerCpu)
+    CpuFigures Cpu)
 {
     /// <summary>Every acked message reached every member exactly once and in seq order.</summary>
     public bool Correct => Lost == 0 && Duplicates == 0 && OutOfOrder == 0;
@@ -60,7 +59,6 @@ internal sealed record LoadResult(
             Ack.WriteJson(json, "ack_ms");
             Deliver.WriteJson(json, "deliver_ms");
             Lag.WriteJson(json, "issue_lag_ms");
-            json.WriteNumber("generator_cpu_pct", Math.Round(GeneratorCpuPercent, 1));
             json.WriteNumber("offered_deliveries_per_s", Math.Round(OfferedDeliveries, 1));
             json.WriteNumber("achieved_deliveries_per_s", Math.Round(AchievedDeliveries, 1));
             if (DeliverByKind.Count > 1)
@@ -74,7 +72,7 @@ internal sealed record LoadResult(
                 json.WriteEndObject();
             }
 
-            ServerCpu?.WriteJson(json, Acked, Delivered);
+            Cpu.WriteJson(json, Acked, Delivered);
             if (ReadsSent > 0 || TypingSent > 0)
             {
                 json.WriteNumber("reads", ReadsSent);

@@ -196,7 +196,7 @@ internal sealed class LoadStep
     }
 
     /// <summary>Final numbers once the drain is over; sends with neither ack nor error are counted as <see cref="ErrorTally.NoAck"/>.</summary>
-    public LoadResult Finish(IReadOnlyList<LoadRoom> rooms, IReadOnlyList<LoadMember> members, double generatorCpuPercent, ServerCpu? serverCpu)
+    public LoadResult Finish(IReadOnlyList<LoadRoom> rooms, IReadOnlyList<LoadMember> members, CpuFigures cpu)
     {
         _finished = true;
         long lost = CountUndelivered(rooms, members);
@@ -234,7 +234,6 @@ internal sealed class LoadStep
             Interlocked.Read(ref _readsSent),
             Read.Summarize(),
             Interlocked.Read(ref _typingSent),
-            generatorCpuPercent,
-            serverCpu);
+            cpu);
     }
 }

@@ -32,6 +32,7 @@ internal sealed class RoomLoad : IAsyncDisposable
     private readonly Task[] _receivers;
     private readonly Random _random;
     private readonly ErrorTally _connectionErrors = new();
+    private readonly ServerPids _servers;
     private volatile LoadStep? _current;
     private long _inFlight;
     private long _signals;
@@ -49,6 +50,7 @@ internal sealed class RoomLoad : IAsyncDisposable
         _readEvery[(int)RoomKind.Group] = groupReadEvery;
         _typingEvery = typingEvery;
         _random = new Random(options.Seed);
+        _servers = ServerProcess.Find(options);
         int groups = Math.Clamp(Environment.ProcessorCount, 1, Math.Max(1, Math.Min(4, senders.Length)));
         _groups = Enumerable.Range(0, groups).Select(g => senders.Where((_, i) => i % groups == g).ToArray()).ToArray();
         _receivers = members.SelectMany(m => new[] { Task.Run(() => WatchAsync(m)), Task.Run(() => m.DrainSignalsAsync(this)) }).ToArray();
@@ -88,7 +90,9 @@ internal sealed class RoomLoad : IAsyncDisposable
         progress.Set($"setup: connecting {users.Length} sockets");
         var sockets = await Population.ConnectAsync(users, ct);
         var members = users.Select((u, i) => new LoadMember(i, u, sockets[i], roomsOfUser[i])).ToArray();
-        return new RoomLoad(options, members, rooms, senders, dmReadEvery, groupReadEvery, typingEvery);
+        var load = new RoomLoad(options, members, rooms, senders, dmReadEvery, groupReadEvery, typingEvery);
+        progress.Log(load._servers.Describe());
+        return load;
     }
 
     public int ReadEvery(RoomKind kind) => _readEvery[(int)kind];
@@ -117,10 +121,7 @@ internal sealed class RoomLoad : IAsyncDisposable
         }
 
         _current = step;
-        int? serverPid = ServerProcess.TryResolve(_options);
-        double? serverBefore = ServerProcess.CpuSeconds(serverPid);
-        var cpuBefore = Environment.CpuUsage.TotalTime;
-        long wallBefore = Stopwatch.GetTimestamp();
+        var meter = StartMeterAsync(measureStart, ct);
         var schedulers = _groups.Select(group => Task.Factory.StartNew(
             () => RunSchedule(group, step, ct), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)).ToArray();
         var sending = Task.WhenAll(schedulers);
@@ -166,10 +167,7 @@ internal sealed class RoomLoad : IAsyncDisposable
         }
 
         _current = null; // later deliveries no longer count: they are lost for this step
-        double wall = Stopwatch.GetElapsedTime(wallBefore).TotalSeconds;
-        double cpu = 100 * (Environment.CpuUsage.TotalTime - cpuBefore).TotalSeconds / wall;
-        double? serverCpu = ServerProcess.CpuSeconds(serverPid) - serverBefore;
-        var result = step.Finish(_rooms, _members, cpu, serverCpu is { } used ? new ServerCpu(used, wall) : null);
+        var result = step.Finish(_rooms, _members, (await meter).Stop());
         foreach (var (code, count) in _connectionErrors.Snapshot())
         {
             result.Errors[code] = result.Errors.GetValueOrDefault(code) + count;
@@ -177,6 +175,28 @@ internal sealed class RoomLoad : IAsyncDisposable
 
         _connectionErrors.Clear();
         return result;
+    }
+
+    /// <summary>
+    /// Starts the CPU meter when the measured window opens (at once if cancelled earlier), so CPU per message counts the
+    /// measured messages only: warm-up sends, and a fresh server's JIT work during them, stay out.
+    /// </summary>
+    private async Task<CpuMeter> StartMeterAsync(long measureStart, CancellationToken ct)
+    {
+        var wait = TimeSpan.FromSeconds((measureStart - Stopwatch.GetTimestamp()) / (double)Stopwatch.Frequency);
+        if (wait > TimeSpan.Zero)
+        {
+            try
+            {
+                await Task.Delay(wait, ct);
+            }
+            catch (OperationCanceledException)
+            {
+                // Ctrl+C during the warm-up: measure what is left.
+            }
+        }
+
+        return CpuMeter.Start(_servers);
     }
 
     public async ValueTask DisposeAsync()

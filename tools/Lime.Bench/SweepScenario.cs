@@ -33,7 +33,7 @@ internal static class SweepScenario
             bug |= r.Duplicates > 0 || r.OutOfOrder > 0 || silentLoss;
             steps.Add((r, failure));
             progress.Log(string.Create(CultureInfo.InvariantCulture,
-                $"sweep {rate:F0} msg/s: achieved {r.AchievedRate:F0}, ack p99 {r.Ack.P99:F2} ms, deliver p99 {r.Deliver.P99:F2} ms, errors {r.ErrorCount}, lost {r.Lost} -> {failure ?? "pass"}"));
+                $"sweep {rate:F0} msg/s: achieved {r.AchievedRate:F0}, ack p99 {r.Ack.P99:F2} ms, deliver p99 {r.Deliver.P99:F2} ms, errors {r.ErrorCount}, lost {r.Lost}, server {r.Cpu.ServerMicrosPer(r.Acked):F0} µs/msg, load {r.Cpu.Machine?.Load1End:F2}, steal {r.Cpu.Machine?.StealPercent:F2} % -> {failure ?? "pass"}"));
             if (o.Json)
             {
                 Console.Out.WriteLine(r.ToJson(json =>
