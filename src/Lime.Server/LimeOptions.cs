@@ -135,6 +135,10 @@ public sealed class AuthOptions
     /// <summary>PBKDF2 iterations for password hashes (ASP.NET Core Identity's PasswordHasher, HMAC-SHA512).</summary>
     [Range(1_000, 10_000_000)]
     public int PasswordIterations { get; set; } = 100_000;
+
+    /// <summary>Device sessions whose liveness one node caches (least recently used dropped first when full).</summary>
+    [Range(100, 10_000_000)]
+    public int SessionCacheEntries { get; set; } = 100_000;
 }
 
 public sealed class RealtimeOptions

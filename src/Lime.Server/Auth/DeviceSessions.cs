@@ -1,30 +1,80 @@
-using System.Collections.Concurrent;
 using Lime.Server.Storage;
+using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Options;
 
 namespace Lime.Server.Auth;
 
 /// <summary>
-/// Answers "is this device session still live?" for every authenticated request. Revocations made on this node
-/// apply at once; the answer for others is cached for a few seconds to keep the store off the request path.
+/// Answers "is this device session live, and is it this user's?" for every authenticated request. A revocation
+/// told to this node (<see cref="MarkRevoked"/>: a logout here, or one published by another node) applies at once;
+/// otherwise an answer is cached for <see cref="CacheFor"/> to keep the store off the request path. The cache holds
+/// at most <c>Lime:Auth:SessionCacheEntries</c> devices (least recently used go first when it is full) and every
+/// entry expires, revoked ones included: the store stays the truth, so an entry dropped early only costs a read.
 /// </summary>
-public sealed class DeviceSessions(IAccountStore accounts, TimeProvider time)
+public sealed class DeviceSessions : IDisposable
 {
-    private static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(5);
-    private readonly ConcurrentDictionary<long, (bool Live, DateTimeOffset Until)> _cache = new();
+    /// <summary>How long a "live" answer is trusted without asking the store.</summary>
+    public static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(5);
 
-    public async ValueTask<bool> IsLiveAsync(long deviceId, CancellationToken ct)
+    /// <summary>
+    /// How long a revocation told to this node outranks the store: longer than any store read that may have started
+    /// before the revocation committed, so such a read cannot put a stale "live" back.
+    /// </summary>
+    private static readonly TimeSpan RevokedFor = TimeSpan.FromMinutes(1);
+
+    private readonly IAccountStore _accounts;
+    private readonly TimeProvider _time;
+    private readonly MemoryCache _cache;
+    private readonly Lock _gate = new();
+
+    public DeviceSessions(IAccountStore accounts, TimeProvider time, IOptions<LimeOptions> options)
     {
-        var now = time.GetUtcNow();
-        if (_cache.TryGetValue(deviceId, out var entry) && entry.Until > now)
-        {
-            return entry.Live;
-        }
-
-        var device = await accounts.GetDeviceAsync(deviceId, ct);
-        bool live = device is { RevokedAt: null };
-        _cache[deviceId] = (live, now + CacheFor);
-        return live;
+        _accounts = accounts;
+        _time = time;
+        _cache = new MemoryCache(new MemoryCacheOptions { SizeLimit = options.Value.Auth.SessionCacheEntries });
     }
 
-    public void MarkRevoked(long deviceId) => _cache[deviceId] = (false, DateTimeOffset.MaxValue);
+    /// <summary>Entries held now (for tests and diagnostics; may lag a compaction).</summary>
+    public int Count => _cache.Count;
+
+    /// <summary>Whether <paramref name="deviceId"/> is a live device session of <paramref name="userId"/>.</summary>
+    public async ValueTask<bool> IsLiveAsync(long deviceId, long userId, CancellationToken ct)
+    {
+        var now = _time.GetUtcNow();
+        if (_cache.TryGetValue(deviceId, out Entry? entry) && entry!.Until > now)
+        {
+            return entry.Live && entry.UserId == userId;
+        }
+
+        var device = await _accounts.GetDeviceAsync(deviceId, ct);
+        var read = new Entry(device?.UserId ?? 0, device is { RevokedAt: null }, now + CacheFor, Revoked: false);
+        lock (_gate)
+        {
+            // A revocation that arrived while the store was being read wins over what the read saw.
+            if (_cache.TryGetValue(deviceId, out Entry? meanwhile) && meanwhile!.Revoked && meanwhile.Until > now)
+            {
+                return false;
+            }
+
+            Set(deviceId, read, CacheFor);
+        }
+
+        return read.Live && read.UserId == userId;
+    }
+
+    /// <summary>Refuses the device at once on this node (its tokens stop working here before the next store read).</summary>
+    public void MarkRevoked(long deviceId)
+    {
+        lock (_gate)
+        {
+            Set(deviceId, new Entry(0, Live: false, _time.GetUtcNow() + RevokedFor, Revoked: true), RevokedFor);
+        }
+    }
+
+    public void Dispose() => _cache.Dispose();
+
+    private void Set(long deviceId, Entry entry, TimeSpan lifetime) =>
+        _cache.Set(deviceId, entry, new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = lifetime });
+
+    private sealed record Entry(long UserId, bool Live, DateTimeOffset Until, bool Revoked);
 }

@@ -12,23 +12,23 @@ namespace Lime.Server.Chat;
 /// </summary>
 public sealed class SyncService(IRoomStore rooms, Fanout.IFanout fanout, IOptions<LimeOptions> options)
 {
-    private const int MaxLimitPerRoom = 1000;
-
-    public async Task<SyncResponse> SyncAsync(long userId, SyncCursor[]? cursors, int? limitPerRoom, CancellationToken ct = default)
+    public async Task<SyncResponse> SyncAsync(long userId, SyncCursor?[]? cursors, int? limitPerRoom, CancellationToken ct = default)
     {
         var roomOptions = options.Value.Rooms;
-        int limit = limitPerRoom ?? roomOptions.SyncLimitPerRoom;
-        if (limit is < 1 or > MaxLimitPerRoom)
+        // Like every paged read, at most Limits:MaxPageSize events per room.
+        int maxLimit = options.Value.Limits.MaxPageSize;
+        int limit = limitPerRoom ?? Math.Min(roomOptions.SyncLimitPerRoom, maxLimit);
+        if (limit < 1 || limit > maxLimit)
         {
-            throw LimeException.Validation($"limit_per_room must be 1-{MaxLimitPerRoom}.");
+            throw LimeException.Validation($"limit_per_room must be 1-{maxLimit}.");
         }
 
         var known = new Dictionary<long, long>();
         foreach (var cursor in cursors ?? [])
         {
-            if (cursor.Seq < 0 || cursor.Room <= 0)
+            if (cursor is null || cursor.Seq < 0 || cursor.Room <= 0)
             {
-                throw LimeException.Validation("Each cursor needs a room id and a seq ≥ 0.");
+                throw LimeException.Validation("Each cursor must be an object with a room id and a seq ≥ 0.");
             }
 
             known[cursor.Room] = cursor.Seq;

@@ -173,12 +173,20 @@ public static class LimeServices
 
                     return Task.CompletedTask;
                 },
+                // Fails closed: a signed token whose sub or sid is missing or not a number, or whose device is not
+                // a live session of that user, is refused like a bad signature (401, no exception, no error log).
                 OnTokenValidated = async context =>
                 {
-                    var sessions = context.HttpContext.RequestServices.GetRequiredService<DeviceSessions>();
-                    if (!await sessions.IsLiveAsync(context.Principal!.DeviceId(), context.HttpContext.RequestAborted))
+                    if (LimeClaims.TryRead(context.Principal!) is not var (userId, deviceId))
                     {
-                        context.Fail("The device session was logged out.");
+                        context.Fail("The token's sub or sid claim is missing or malformed.");
+                        return;
+                    }
+
+                    var sessions = context.HttpContext.RequestServices.GetRequiredService<DeviceSessions>();
+                    if (!await sessions.IsLiveAsync(deviceId, userId, context.HttpContext.RequestAborted))
+                    {
+                        context.Fail("The device session was logged out or is not the token's user's.");
                     }
                 },
                 OnChallenge = async context =>
