@@ -9,9 +9,9 @@ public sealed class AccountTests : IAsyncLifetime
     private const string Password = "correct horse battery";
     private readonly LimeServer _server = new();
 
-    public Task InitializeAsync() => Task.CompletedTask;
+    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
 
-    public async Task DisposeAsync() => await _server.DisposeAsync();
+    public async ValueTask DisposeAsync() => await _server.DisposeAsync();
 
     [Fact]
     public async Task Register_then_login_starts_a_new_device_session_of_the_same_user()

@@ -41,9 +41,9 @@ public sealed class BadInputTests : IAsyncLifetime
     /// <summary>Hosted on Kestrel on a free loopback port (started by the test that uses it).</summary>
     private readonly LimeServer _overNetwork = OverKestrel();
 
-    public Task InitializeAsync() => Task.CompletedTask;
+    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
 
-    public async Task DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         await _server.DisposeAsync();
         await _small.DisposeAsync();

@@ -8,9 +8,9 @@ public sealed class CatchUpTests : IAsyncLifetime
 {
     private readonly LimeServer _server = new();
 
-    public Task InitializeAsync() => Task.CompletedTask;
+    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
 
-    public async Task DisposeAsync() => await _server.DisposeAsync();
+    public async ValueTask DisposeAsync() => await _server.DisposeAsync();
 
     [Fact]
     public async Task A_device_that_missed_a_thousand_messages_in_ten_rooms_gets_exactly_those_in_one_sync()

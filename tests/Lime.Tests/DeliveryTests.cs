@@ -8,9 +8,9 @@ public sealed class DeliveryTests : IAsyncLifetime
 {
     private readonly LimeServer _server = new();
 
-    public Task InitializeAsync() => Task.CompletedTask;
+    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
 
-    public async Task DisposeAsync() => await _server.DisposeAsync();
+    public async ValueTask DisposeAsync() => await _server.DisposeAsync();
 
     [Fact]
     public async Task A_member_on_two_devices_receives_on_both_and_the_senders_other_device_too()

@@ -9,9 +9,9 @@ public sealed class DurabilityTests : IAsyncLifetime
 {
     private readonly string _data = Path.Combine(Path.GetTempPath(), "lime-kill-" + Guid.NewGuid().ToString("N"));
 
-    public Task InitializeAsync() => Task.CompletedTask;
+    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
 
-    public Task DisposeAsync()
+    public ValueTask DisposeAsync()
     {
         try
         {
@@ -21,7 +21,7 @@ public sealed class DurabilityTests : IAsyncLifetime
         {
         }
 
-        return Task.CompletedTask;
+        return ValueTask.CompletedTask;
     }
 
     [Fact]

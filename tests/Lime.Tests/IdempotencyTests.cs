@@ -7,9 +7,9 @@ public sealed class IdempotencyTests : IAsyncLifetime
 {
     private readonly LimeServer _server = new();
 
-    public Task InitializeAsync() => Task.CompletedTask;
+    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
 
-    public async Task DisposeAsync() => await _server.DisposeAsync();
+    public async ValueTask DisposeAsync() => await _server.DisposeAsync();
 
     [Fact]
     public async Task The_same_client_message_id_sent_five_times_concurrently_stores_one_message_with_one_ack()

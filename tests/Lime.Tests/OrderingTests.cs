@@ -8,9 +8,9 @@ public sealed class OrderingTests : IAsyncLifetime
 {
     private readonly LimeServer _server = new();
 
-    public Task InitializeAsync() => Task.CompletedTask;
+    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
 
-    public async Task DisposeAsync() => await _server.DisposeAsync();
+    public async ValueTask DisposeAsync() => await _server.DisposeAsync();
 
     [Fact]
     public async Task Hundred_concurrent_senders_produce_a_gap_free_order_that_every_member_receives_and_history_repeats()

@@ -13,9 +13,9 @@ public sealed class PresenceTests : IAsyncLifetime
         ["Lime:Realtime:IdleTimeoutSeconds"] = "120",
     });
 
-    public Task InitializeAsync() => Task.CompletedTask;
+    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
 
-    public async Task DisposeAsync() => await _server.DisposeAsync();
+    public async ValueTask DisposeAsync() => await _server.DisposeAsync();
 
     [Fact]
     public async Task A_contact_sees_online_offline_and_heartbeat_timeout_while_a_stranger_sees_nothing_and_a_blip_shows_nothing()

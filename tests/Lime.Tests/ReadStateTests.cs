@@ -8,9 +8,9 @@ public sealed class ReadStateTests : IAsyncLifetime
 {
     private readonly LimeServer _server = new();
 
-    public Task InitializeAsync() => Task.CompletedTask;
+    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
 
-    public async Task DisposeAsync() => await _server.DisposeAsync();
+    public async ValueTask DisposeAsync() => await _server.DisposeAsync();
 
     [Fact]
     public async Task Fifty_members_marking_read_concurrently_keep_watermarks_monotonic_and_unread_counts_exact()

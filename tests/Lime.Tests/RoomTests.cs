@@ -12,9 +12,9 @@ public sealed class RoomTests : IAsyncLifetime
     private static readonly TimeSpan Quiet = TimeSpan.FromMilliseconds(500);
     private readonly LimeServer _server = new();
 
-    public Task InitializeAsync() => Task.CompletedTask;
+    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
 
-    public async Task DisposeAsync() => await _server.DisposeAsync();
+    public async ValueTask DisposeAsync() => await _server.DisposeAsync();
 
     [Fact]
     public async Task A_direct_room_is_get_or_create_the_same_room_from_both_sides_with_one_room_created_event()

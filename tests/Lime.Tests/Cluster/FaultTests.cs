@@ -5,7 +5,6 @@ using Lime.Client;
 using Lime.Protocol;
 using Lime.Tests.Infrastructure;
 using Npgsql;
-using Xunit.Abstractions;
 
 namespace Lime.Tests.Cluster;
 

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Lime.Tests.Infrastructure;
 
 /// <summary>
@@ -20,7 +22,8 @@ public static class Services
 /// <summary>A fact that needs PostgreSQL: skipped locally without it, run (and failing) on CI.</summary>
 public sealed class PostgresFactAttribute : FactAttribute
 {
-    public PostgresFactAttribute()
+    public PostgresFactAttribute([CallerFilePath] string? sourceFilePath = null, [CallerLineNumber] int sourceLineNumber = -1)
+        : base(sourceFilePath, sourceLineNumber)
     {
         if (Services.PostgresBin is null && !Services.InCi)
         {
@@ -32,7 +35,8 @@ public sealed class PostgresFactAttribute : FactAttribute
 /// <summary>A fact that needs PostgreSQL and Redis: skipped locally without them, run (and failing) on CI.</summary>
 public sealed class ClusterFactAttribute : FactAttribute
 {
-    public ClusterFactAttribute()
+    public ClusterFactAttribute([CallerFilePath] string? sourceFilePath = null, [CallerLineNumber] int sourceLineNumber = -1)
+        : base(sourceFilePath, sourceLineNumber)
     {
         if ((Services.PostgresBin is null || Services.RedisServer is null) && !Services.InCi)
         {

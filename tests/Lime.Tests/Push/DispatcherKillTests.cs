@@ -4,7 +4,6 @@ using Lime.Client;
 using Lime.Protocol;
 using Lime.Tests.Infrastructure;
 using Microsoft.Data.Sqlite;
-using Xunit.Abstractions;
 
 namespace Lime.Tests.Push;
 
@@ -18,9 +17,9 @@ public sealed class DispatcherKillTests(ITestOutputHelper output) : IAsyncLifeti
     private readonly string _data = Path.Combine(Path.GetTempPath(), "lime-push-kill-" + Guid.NewGuid().ToString("N"));
     private readonly FakeWebhook _hook = new(PushHarness.WebhookSecret);
 
-    public Task InitializeAsync() => _hook.StartAsync();
+    public async ValueTask InitializeAsync() => await _hook.StartAsync();
 
-    public async Task DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         await _hook.DisposeAsync();
         SqliteConnection.ClearAllPools();

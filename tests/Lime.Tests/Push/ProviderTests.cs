@@ -9,9 +9,9 @@ public sealed class ProviderTests : IAsyncLifetime
 {
     private PushHarness _h = null!;
 
-    public async Task InitializeAsync() => _h = await PushHarness.StartAsync(webhook: true, fcm: true, apns: true, webPush: true).Within();
+    public async ValueTask InitializeAsync() => _h = await PushHarness.StartAsync(webhook: true, fcm: true, apns: true, webPush: true).Within();
 
-    public Task DisposeAsync() => _h.DisposeAsync().AsTask();
+    public ValueTask DisposeAsync() => _h.DisposeAsync();
 
     [Fact]
     public async Task Fcm_pushes_with_a_bearer_token_from_a_signed_service_account_jwt_exchanged_once()

@@ -22,7 +22,7 @@ public sealed class Browser : IAsyncLifetime
 
     public IBrowser Instance => _browser ?? throw new InvalidOperationException("The browser did not start.");
 
-    public async Task InitializeAsync()
+    public async ValueTask InitializeAsync()
     {
         if (!File.Exists(ChromiumPath))
         {
@@ -41,7 +41,7 @@ public sealed class Browser : IAsyncLifetime
         });
     }
 
-    public async Task DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         if (_browser is not null)
         {

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Lime.Web.Tests.Infrastructure;
 
 /// <summary>
@@ -7,7 +9,8 @@ namespace Lime.Web.Tests.Infrastructure;
 [AttributeUsage(AttributeTargets.Method)]
 public sealed class ChromiumFactAttribute : FactAttribute
 {
-    public ChromiumFactAttribute()
+    public ChromiumFactAttribute([CallerFilePath] string? sourceFilePath = null, [CallerLineNumber] int sourceLineNumber = -1)
+        : base(sourceFilePath, sourceLineNumber)
     {
         if (!File.Exists(Browser.ChromiumPath) && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("CI")))
         {
