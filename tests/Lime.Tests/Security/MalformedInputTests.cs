@@ -30,9 +30,9 @@ public sealed class MalformedInputTests : IAsyncLifetime
             ConfigureHost = b => b.ConfigureLogging(l => l.AddProvider(_logs)),
         };
 
-    public Task InitializeAsync() => Task.CompletedTask;
+    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
 
-    public async Task DisposeAsync() => await _server.DisposeAsync();
+    public async ValueTask DisposeAsync() => await _server.DisposeAsync();
 
     [Fact]
     public async Task Null_and_malformed_sync_cursors_are_validation_on_rest_and_socket_and_log_no_error()
