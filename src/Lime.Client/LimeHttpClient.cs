@@ -144,6 +144,34 @@ public sealed class LimeHttpClient
     public Task<HistoryPage> GetAroundAsync(long roomId, long seq, int? limit = null, CancellationToken ct = default) =>
         SendAsync(HttpMethod.Get, Query(Path($"api/rooms/{roomId}/events/around/{seq}"), ("limit", Str(limit))), null, Json.HistoryPage, ct);
 
+    /// <summary>PATCH api/rooms/{roomId}/messages/{seq}: the sender replaces the text (within the edit window).</summary>
+    public Task<OperationAckDto> EditMessageAsync(long roomId, long seq, string text, string? clientMsgId = null, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Patch, Path($"api/rooms/{roomId}/messages/{seq}"), Body(new EditMessageRequest(text, clientMsgId), Json.EditMessageRequest), Json.OperationAckDto, ct);
+
+    /// <summary>DELETE api/rooms/{roomId}/messages/{seq}?client_msg_id=: deletes the message for everyone.</summary>
+    public Task<OperationAckDto> DeleteMessageAsync(long roomId, long seq, string? clientMsgId = null, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Delete, Query(Path($"api/rooms/{roomId}/messages/{seq}"), ("client_msg_id", clientMsgId)), null, Json.OperationAckDto, ct);
+
+    /// <summary>POST api/rooms/{roomId}/messages/{seq}/hide: hides the message for this user only.</summary>
+    public Task HideMessageAsync(long roomId, long seq, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Post, Path($"api/rooms/{roomId}/messages/{seq}/hide"), null, ct);
+
+    /// <summary>PUT api/rooms/{roomId}/messages/{seq}/reactions/{emoji} (the emoji is URI-escaped).</summary>
+    public Task<OperationAckDto> AddReactionAsync(long roomId, long seq, string emoji, string? clientMsgId = null, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Put, Query(Path($"api/rooms/{roomId}/messages/{seq}/reactions/") + Uri.EscapeDataString(emoji), ("client_msg_id", clientMsgId)), null, Json.OperationAckDto, ct);
+
+    /// <summary>DELETE api/rooms/{roomId}/messages/{seq}/reactions/{emoji}.</summary>
+    public Task<OperationAckDto> RemoveReactionAsync(long roomId, long seq, string emoji, string? clientMsgId = null, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Delete, Query(Path($"api/rooms/{roomId}/messages/{seq}/reactions/") + Uri.EscapeDataString(emoji), ("client_msg_id", clientMsgId)), null, Json.OperationAckDto, ct);
+
+    /// <summary>PUT api/rooms/{roomId}/pins/{seq}: pins a message (owners and admins; either member of a direct room).</summary>
+    public Task<OperationAckDto> PinAsync(long roomId, long seq, string? clientMsgId = null, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Put, Query(Path($"api/rooms/{roomId}/pins/{seq}"), ("client_msg_id", clientMsgId)), null, Json.OperationAckDto, ct);
+
+    /// <summary>DELETE api/rooms/{roomId}/pins/{seq}.</summary>
+    public Task<OperationAckDto> UnpinAsync(long roomId, long seq, string? clientMsgId = null, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Delete, Query(Path($"api/rooms/{roomId}/pins/{seq}"), ("client_msg_id", clientMsgId)), null, Json.OperationAckDto, ct);
+
     /// <summary>POST api/sync: catch-up in one round trip (see <see cref="LimeSocket.SyncAsync"/>).</summary>
     public Task<SyncResponse> SyncAsync(SyncCursor[]? cursors, int? limitPerRoom = null, CancellationToken ct = default) =>
         SendAsync(HttpMethod.Post, "api/sync", Body(new SyncRequest(cursors, limitPerRoom), Json.SyncRequest), Json.SyncResponse, ct);

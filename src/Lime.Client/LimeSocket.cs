@@ -81,8 +81,8 @@ public sealed class LimeSocket : IAsyncDisposable
     public ChannelReader<ErrorFrame> Errors => _errors.Reader;
 
     /// <summary>
-    /// Ephemeral frames: <see cref="ReadFrame"/> (a read watermark moved), <see cref="TypingFrame"/> and
-    /// <see cref="PresenceFrame"/>. Bounded: keeps the newest 16,384. Completes when the connection ends.
+    /// Ephemeral frames: <see cref="ReadFrame"/> (a read watermark moved), <see cref="TypingFrame"/>,
+    /// <see cref="PresenceFrame"/> and <see cref="HiddenFrame"/> (this user hid a message on another device). Bounded: keeps the newest 16,384. Completes when the connection ends.
     /// </summary>
     public ChannelReader<object> Signals => _signals.Reader;
 
@@ -191,6 +191,28 @@ public sealed class LimeSocket : IAsyncDisposable
     /// <summary>Moves this user's read watermark in a room forward (<c>type</c> "read"); returns the watermark now in force.</summary>
     public Task<ReadFrame> MarkReadAsync(long room, long seq, CancellationToken ct = default) =>
         RequestAsync<ReadFrame>(new ClientFrame { Type = ClientFrameTypes.Read, Room = room, Seq = seq }, ct);
+
+    /// <summary>Edits a message (<c>type</c> "edit"); returns the operation's ack.</summary>
+    public Task<OperationAckDto> EditMessageAsync(long room, long seq, string text, string? clientMsgId = null, CancellationToken ct = default) =>
+        OperateAsync(new ClientFrame { Type = ClientFrameTypes.Edit, Room = room, Seq = seq, Text = text, ClientMsgId = clientMsgId }, ct);
+
+    /// <summary>Deletes a message for everyone (<c>type</c> "delete").</summary>
+    public Task<OperationAckDto> DeleteMessageAsync(long room, long seq, string? clientMsgId = null, CancellationToken ct = default) =>
+        OperateAsync(new ClientFrame { Type = ClientFrameTypes.Delete, Room = room, Seq = seq, ClientMsgId = clientMsgId }, ct);
+
+    /// <summary>Adds (<c>type</c> "react") or removes ("unreact") this user's reaction to a message.</summary>
+    public Task<OperationAckDto> ReactAsync(long room, long seq, string emoji, bool add = true, string? clientMsgId = null, CancellationToken ct = default) =>
+        OperateAsync(new ClientFrame { Type = add ? ClientFrameTypes.React : ClientFrameTypes.Unreact, Room = room, Seq = seq, Emoji = emoji, ClientMsgId = clientMsgId }, ct);
+
+    /// <summary>Pins (<c>type</c> "pin") or unpins ("unpin") a message.</summary>
+    public Task<OperationAckDto> PinAsync(long room, long seq, bool pin = true, string? clientMsgId = null, CancellationToken ct = default) =>
+        OperateAsync(new ClientFrame { Type = pin ? ClientFrameTypes.Pin : ClientFrameTypes.Unpin, Room = room, Seq = seq, ClientMsgId = clientMsgId }, ct);
+
+    /// <summary>Hides a message for this user (<c>type</c> "hide"); every connection of the user gets a <see cref="HiddenFrame"/>.</summary>
+    public Task<HiddenFrame> HideMessageAsync(long room, long seq, CancellationToken ct = default) =>
+        RequestAsync<HiddenFrame>(new ClientFrame { Type = ClientFrameTypes.Hide, Room = room, Seq = seq }, ct);
+
+    private async Task<OperationAckDto> OperateAsync(ClientFrame frame, CancellationToken ct) => (await RequestAsync<OpAckFrame>(frame, ct)).Ack;
 
     /// <summary>Says the user is typing in a room (<c>type</c> "typing"); no reply. The server throttles and may drop it.</summary>
     public Task TypingAsync(long room, CancellationToken ct = default) =>
@@ -555,6 +577,21 @@ public sealed class LimeSocket : IAsyncDisposable
                 break;
             case ServerFrameTypes.Typing:
                 _signals.Writer.TryWrite(Parse(json, Json.TypingFrame));
+                break;
+            case ServerFrameTypes.OpAck:
+                Reply(header.Id, Parse(json, Json.OpAckFrame));
+                break;
+            case ServerFrameTypes.Hidden:
+                var hidden = Parse(json, Json.HiddenFrame);
+                if (hidden.Id is null || !_pending.ContainsKey(hidden.Id))
+                {
+                    _signals.Writer.TryWrite(hidden);
+                }
+                else
+                {
+                    Reply(hidden.Id, hidden);
+                }
+
                 break;
             case ServerFrameTypes.Presence:
                 _signals.Writer.TryWrite(Parse(json, Json.PresenceFrame));

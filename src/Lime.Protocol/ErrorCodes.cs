@@ -18,6 +18,15 @@ public static class ErrorCodes
     public const string FrameTooLarge = "frame_too_large";
     public const string Unavailable = "unavailable";
     public const string Internal = "internal";
+
+    /// <summary>An edit or a sender's delete past its window (<c>Lime:Messages:EditWindowSeconds</c> / <c>DeleteWindowSeconds</c>).</summary>
+    public const string WindowExpired = "window_expired";
+
+    /// <summary>The message was deleted for everyone: it cannot be edited, deleted again, reacted to or pinned.</summary>
+    public const string MessageDeleted = "message_deleted";
+
+    /// <summary>A per-message or per-room cap was reached (distinct reactions, pins).</summary>
+    public const string LimitReached = "limit_reached";
 }
 
 /// <summary>WebSocket close codes LIME uses (4000-4999 is the application range of RFC 6455).</summary>
@@ -66,4 +75,10 @@ public static class EventKinds
     public const string MemberLeft = "member_left";
     public const string MemberRemoved = "member_removed";
     public const string RoleChanged = "role_changed";
+    public const string MessageEdited = "message_edited";
+    public const string MessageDeleted = "message_deleted";
+    public const string ReactionAdded = "reaction_added";
+    public const string ReactionRemoved = "reaction_removed";
+    public const string MessagePinned = "message_pinned";
+    public const string MessageUnpinned = "message_unpinned";
 }

@@ -66,4 +66,8 @@ namespace Lime.Protocol;
 [JsonSerializable(typeof(RequeueRequest))]
 [JsonSerializable(typeof(RequeueResponse))]
 [JsonSerializable(typeof(PushStatsResponse))]
+[JsonSerializable(typeof(EditMessageRequest))]
+[JsonSerializable(typeof(OperationAckDto))]
+[JsonSerializable(typeof(OpAckFrame))]
+[JsonSerializable(typeof(HiddenFrame))]
 public sealed partial class LimeJsonContext : JsonSerializerContext;

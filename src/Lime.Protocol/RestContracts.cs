@@ -33,7 +33,8 @@ public sealed record RoomDto(
     long LastActivityAt,
     int MemberCount,
     string? MyRole,
-    long? Peer);
+    long? Peer,
+    long[]? Pinned = null);
 
 /// <summary>One row of a user's room list: the room, its newest message, and the user's read state.</summary>
 public sealed record RoomSummaryDto(RoomDto Room, EventDto? LastMessage, long ReadSeq, long UnreadCount);
@@ -56,9 +57,12 @@ public sealed record SendMessageRequest(string ClientMsgId, string Text, long? R
 public sealed record AckDto(string Id, long Room, long Seq, long Ts, string ClientMsgId, bool Duplicate);
 
 /// <summary>
-/// A room event: a message, or a system event (room created, members joined/added/left/removed, role changed).
-/// <c>users</c>, <c>role</c> and <c>name</c> are set on system events only; <c>text</c>, <c>reply_to</c> and
-/// <c>client_msg_id</c> on messages only.
+/// A room event: a message, an operation on a message (edit, delete, reaction, pin), or a system event (room
+/// created, members joined/added/left/removed, role changed). <c>users</c>, <c>role</c> and <c>name</c> are set on
+/// system events; <c>text</c>, <c>reply_to</c> and <c>client_msg_id</c> on messages (<c>client_msg_id</c> also on
+/// operations sent with one); <c>target</c> (the seq of the message operated on) and <c>emoji</c> on operations.
+/// On <c>message</c> events read from history or sync, <c>edited_at</c>, <c>deleted</c>, <c>reactions</c> and
+/// <c>hidden</c> give the message's state as of the read (see docs/protocol.md §5, "Message state").
 /// </summary>
 public sealed record EventDto(
     string Id,
@@ -72,10 +76,35 @@ public sealed record EventDto(
     string? ClientMsgId = null,
     long[]? Users = null,
     string? Role = null,
-    string? Name = null);
+    string? Name = null,
+    long? Target = null,
+    string? Emoji = null,
+    long? EditedAt = null,
+    bool? Deleted = null,
+    ReactionDto[]? Reactions = null,
+    bool? Hidden = null);
 
-/// <summary>A page of events in ascending seq order.</summary>
-public sealed record HistoryPage(EventDto[] Events, bool HasMoreBefore, bool HasMoreAfter);
+/// <summary>
+/// The users who reacted to a message with one emoji, in the order they reacted (<c>users</c> in small rooms only;
+/// large rooms get <c>count</c> alone).
+/// </summary>
+public sealed record ReactionDto(string Emoji, int Count, long[]? Users = null);
+
+/// <summary>
+/// A page of events in ascending seq order. <c>as_of</c>: the room's last seq when the page was read; the state of
+/// the page's messages includes every operation up to it (apply only operations with a higher seq to them).
+/// </summary>
+public sealed record HistoryPage(EventDto[] Events, bool HasMoreBefore, bool HasMoreAfter, long AsOf = 0);
+
+/// <summary>PATCH api/rooms/{id}/messages/{seq}: the new text. <c>client_msg_id</c> (optional) makes a retry safe.</summary>
+public sealed record EditMessageRequest(string Text, string? ClientMsgId = null);
+
+/// <summary>
+/// The outcome of an operation on a message or room. <c>changed</c> false: it was already so (no event). Otherwise
+/// <c>id</c>, <c>seq</c>, <c>ts</c> are those of the operation's event; <c>duplicate</c> true for a retry with the
+/// same <c>client_msg_id</c> (the first outcome again).
+/// </summary>
+public sealed record OperationAckDto(long Room, bool Changed, bool Duplicate, string? Id = null, long? Seq = null, long? Ts = null, string? ClientMsgId = null);
 
 public sealed record HealthResponse(string Status);
 
@@ -97,7 +126,8 @@ public sealed record SyncRoom(
     bool HasMore,
     long ReadSeq,
     long UnreadCount,
-    MemberRead[]? Reads);
+    MemberRead[]? Reads,
+    long[]? Hidden = null);
 
 /// <summary>A member's read watermark (small rooms only).</summary>
 public sealed record MemberRead(long User, long Seq);

@@ -28,6 +28,9 @@ public sealed record ClientFrame
 
     /// <summary><c>sync</c>: most events returned per room (default 100).</summary>
     public int? LimitPerRoom { get; init; }
+
+    /// <summary><c>react</c>, <c>unreact</c>: the emoji (one grapheme cluster that is an emoji).</summary>
+    public string? Emoji { get; init; }
 }
 
 /// <summary>Client frame types.</summary>
@@ -39,6 +42,15 @@ public static class ClientFrameTypes
     public const string Sync = "sync";
     public const string Read = "read";
     public const string Typing = "typing";
+
+    /// <summary>Operations on the message at <c>seq</c> (see docs/protocol.md §5); each answers <c>op_ack</c>.</summary>
+    public const string Edit = "edit";
+    public const string Delete = "delete";
+    public const string React = "react";
+    public const string Unreact = "unreact";
+    public const string Pin = "pin";
+    public const string Unpin = "unpin";
+    public const string Hide = "hide";
 }
 
 /// <summary>Server frame types.</summary>
@@ -54,6 +66,8 @@ public static class ServerFrameTypes
     public const string Read = "read";
     public const string Typing = "typing";
     public const string Presence = "presence";
+    public const string OpAck = "op_ack";
+    public const string Hidden = "hidden";
 }
 
 /// <summary>First frame on every connection.</summary>
@@ -124,6 +138,20 @@ public sealed record PresenceFrame(long User, bool Online, long? LastSeen)
 {
     [JsonPropertyOrder(-1)]
     public string Type => ServerFrameTypes.Presence;
+}
+
+/// <summary>The reply to an operation frame (<c>edit</c>, <c>delete</c>, <c>react</c>, …).</summary>
+public sealed record OpAckFrame(string? Id, OperationAckDto Ack)
+{
+    [JsonPropertyOrder(-1)]
+    public string Type => ServerFrameTypes.OpAck;
+}
+
+/// <summary>This user hid a message for themself (to the user's own connections; also the reply to <c>hide</c>).</summary>
+public sealed record HiddenFrame(string? Id, long Room, long Seq)
+{
+    [JsonPropertyOrder(-1)]
+    public string Type => ServerFrameTypes.Hidden;
 }
 
 public sealed record ErrorFrame(string? Id, string Code, string Message, int? RetryAfterMs = null)

@@ -32,6 +32,8 @@ public sealed class LimeOptions
     [ValidateObjectMembers]
     public RoomOptions Rooms { get; set; } = new();
     [ValidateObjectMembers]
+    public MessageOptions Messages { get; set; } = new();
+    [ValidateObjectMembers]
     public PresenceOptions Presence { get; set; } = new();
     [ValidateObjectMembers]
     public PushOptions Push { get; set; } = new();
@@ -80,6 +82,26 @@ public sealed class RoomOptions
     /// <summary>How long a typing indicator lasts without a new one.</summary>
     [Range(500, 60_000)]
     public int TypingExpiresMs { get; set; } = 6000;
+}
+
+/// <summary>What members may do to messages after sending them.</summary>
+public sealed class MessageOptions
+{
+    /// <summary>How long after sending the sender may edit a message.</summary>
+    [Range(0, 31_536_000)]
+    public int EditWindowSeconds { get; set; } = 86_400;
+
+    /// <summary>How long after sending the sender may delete a message for everyone (owners and admins: any time).</summary>
+    [Range(0, 31_536_000)]
+    public int DeleteWindowSeconds { get; set; } = 86_400;
+
+    /// <summary>Most distinct emoji on one message.</summary>
+    [Range(1, 1000)]
+    public int MaxReactionsPerMessage { get; set; } = 20;
+
+    /// <summary>Most pinned messages in one room.</summary>
+    [Range(1, 1000)]
+    public int MaxPinsPerRoom { get; set; } = 50;
 }
 
 public sealed class PresenceOptions

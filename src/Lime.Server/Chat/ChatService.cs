@@ -23,10 +23,12 @@ public sealed class ChatService : IDisposable
     private readonly IAccountStore _accounts;
     private readonly LimitOptions _limits;
     private readonly PartitionedRateLimiter<long> _sendLimiter;
+    private readonly MessageStates _states;
 
-    public ChatService(IRoomWriter writer, IRoomStore rooms, IAccountStore accounts, IOptions<LimeOptions> options)
+    public ChatService(IRoomWriter writer, IRoomStore rooms, IAccountStore accounts, MessageStates states, IOptions<LimeOptions> options)
     {
         _writer = writer;
+        _states = states;
         _rooms = rooms;
         _accounts = accounts;
         _limits = options.Value.Limits;
@@ -355,7 +357,11 @@ public sealed class ChatService : IDisposable
             moreAfter = high <= room.LastSeq;
         }
 
-        return new HistoryPage([.. events], moreBefore, moreAfter);
+        // The page's messages carry their state as of this read: every operation up to as_of is in it.
+        var hidden = (await _states.HiddenAsync(userId, [roomId], ct)).GetValueOrDefault(roomId);
+        var withState = await _states.ApplyAsync(roomId, room.MemberCount, events, hidden, ct);
+        long asOf = Math.Max(room.LastSeq, events.Count > 0 ? events[^1].Seq : 0);
+        return new HistoryPage(withState, moreBefore, moreAfter, asOf);
     }
 
     public Task<IReadOnlyList<long>> RoomIdsOfUserAsync(long userId, CancellationToken ct = default) => _rooms.RoomIdsOfUserAsync(userId, ct);
@@ -416,6 +422,7 @@ public sealed class ChatService : IDisposable
             peer = a == me ? b : a;
         }
 
-        return new RoomDto(r.Id, r.Kind, r.Name, r.Topic, r.CreatedBy, r.CreatedAt, r.LastSeq, r.LastActivityAt, (int)r.MemberCount, myRole, peer);
+        long[]? pinned = r.Pinned is null ? null : System.Text.Json.JsonSerializer.Deserialize(r.Pinned, StorageJsonContext.Default.Int64Array);
+        return new RoomDto(r.Id, r.Kind, r.Name, r.Topic, r.CreatedBy, r.CreatedAt, r.LastSeq, r.LastActivityAt, (int)r.MemberCount, myRole, peer, pinned);
     }
 }

@@ -14,7 +14,9 @@ public sealed class LimeException(string code, string message, TimeSpan? retryAf
     public int HttpStatus => Code switch
     {
         ErrorCodes.Unauthenticated => StatusCodes.Status401Unauthorized,
-        ErrorCodes.Forbidden => StatusCodes.Status403Forbidden,
+        ErrorCodes.Forbidden or ErrorCodes.WindowExpired => StatusCodes.Status403Forbidden,
+        ErrorCodes.MessageDeleted => StatusCodes.Status410Gone,
+        ErrorCodes.LimitReached => StatusCodes.Status409Conflict,
         ErrorCodes.NotFound => StatusCodes.Status404NotFound,
         ErrorCodes.Conflict => StatusCodes.Status409Conflict,
         ErrorCodes.MessageTooLarge => StatusCodes.Status413PayloadTooLarge,

@@ -10,7 +10,7 @@ namespace Lime.Server.Chat;
 /// Call it after the connection is subscribed: whatever commits after the reads here arrives live, so a client
 /// that merges both by seq misses nothing.
 /// </summary>
-public sealed class SyncService(IRoomStore rooms, Fanout.IFanout fanout, IOptions<LimeOptions> options)
+public sealed class SyncService(IRoomStore rooms, Fanout.IFanout fanout, MessageStates states, IOptions<LimeOptions> options)
 {
     public async Task<SyncResponse> SyncAsync(long userId, SyncCursor?[]? cursors, int? limitPerRoom, CancellationToken ct = default)
     {
@@ -59,6 +59,7 @@ public sealed class SyncService(IRoomStore rooms, Fanout.IFanout fanout, IOption
         var pages = await rooms.GetEventsBatchAsync(ranges, ct);
         var small = memberships.Where(m => m.Room.MemberCount <= roomOptions.LargeRoomMembers).Select(m => m.Room.Id).ToArray();
         var reads = (await rooms.GetReadsAsync(small, ct)).ToLookup(r => r.Room, r => r.Read);
+        var hidden = await states.HiddenAsync(userId, [.. memberships.Select(m => m.Room.Id)], ct);
 
         var result = new SyncRoom[memberships.Count];
         long total = 0;
@@ -66,10 +67,13 @@ public sealed class SyncService(IRoomStore rooms, Fanout.IFanout fanout, IOption
         {
             var m = memberships[i];
             var (snapshot, range) = plan[i];
-            EventDto[] events = range < 0 ? [] : [.. pages[range]];
+            var roomHidden = hidden.GetValueOrDefault(m.Room.Id);
+            // Messages carry their state as of room.last_seq (read before the events): operations after it apply on top.
+            EventDto[] events = range < 0 ? [] : await states.ApplyAsync(m.Room.Id, m.Room.MemberCount, pages[range], roomHidden, ct);
             bool hasMore = !snapshot && events.Length > 0 && events[^1].Seq < m.Room.LastSeq;
             MemberRead[]? roomReads = m.Room.MemberCount <= roomOptions.LargeRoomMembers ? [.. reads[m.Room.Id]] : null;
-            result[i] = new SyncRoom(ChatService.ToDto(m.Room, m.Member.Role, userId), events, snapshot, hasMore, m.Member.ReadSeq, m.UnreadCount, roomReads);
+            long[]? hiddenSeqs = roomHidden is null ? null : [.. roomHidden.Order()];
+            result[i] = new SyncRoom(ChatService.ToDto(m.Room, m.Member.Role, userId), events, snapshot, hasMore, m.Member.ReadSeq, m.UnreadCount, roomReads, hiddenSeqs);
             total += m.UnreadCount;
         }
 

@@ -42,6 +42,7 @@ public static class LimePipeline
         app.MapAuthApi();
         app.MapUsersApi();
         app.MapRoomsApi();
+        app.MapMessageOperationsApi();
         app.MapContactsApi();
         app.MapPushApi();
         app.MapNodesApi();

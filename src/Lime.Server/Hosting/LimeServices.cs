@@ -54,6 +54,9 @@ public static class LimeServices
         services.AddHostedService<IdleSweeper>();
         services.AddSingleton<ChatService>();
         services.AddSingleton<SyncService>();
+        services.AddSingleton<SendBudget>();
+        services.AddSingleton<MessageStates>();
+        services.AddSingleton<MessageOperations>();
         services.AddSingleton<ReadReceipts>();
         services.AddSingleton<TypingService>();
         services.AddSingleton<PresenceService>();

@@ -133,7 +133,7 @@ public sealed class SqlPushStore(ISqlDatabase db) : IPushStore
             "r.member_count AS MemberCount, e.sender_id AS SenderId, su.display_name AS SenderName, e.text AS Text, " +
             $"{TargetColumns}, u.username AS Username, s.level AS Level, s.quiet_start AS QuietStart, s.quiet_end AS QuietEnd, s.time_zone AS TimeZone " +
             "FROM outbox o " +
-            "JOIN events e ON e.room_id = o.room_id AND e.seq = o.seq AND e.kind = 'message' " +
+            "JOIN events e ON e.room_id = o.room_id AND e.seq = o.seq AND e.kind = 'message' AND e.deleted_at IS NULL " +
             "JOIN rooms r ON r.id = e.room_id " +
             "JOIN users su ON su.id = e.sender_id " +
             "JOIN members m ON m.room_id = e.room_id AND m.user_id <> e.sender_id AND m.read_seq < e.seq " +
@@ -165,7 +165,7 @@ public sealed class SqlPushStore(ISqlDatabase db) : IPushStore
 
         await using var c = await db.OpenConnectionAsync(ct);
         using var reader = await c.ExecuteReaderAsync(new CommandDefinition(
-            "SELECT m.user_id, sum((SELECT count(*) FROM events e WHERE e.room_id = m.room_id AND e.seq > m.read_seq AND e.kind = 'message' AND e.sender_id <> m.user_id)) " +
+            $"SELECT m.user_id, sum((SELECT count(*) FROM events e WHERE e.room_id = m.room_id AND e.seq > m.read_seq AND {SqlRoomStore.CountedMessage} AND e.sender_id <> m.user_id)) " +
             $"FROM members m WHERE m.user_id IN {db.Dialect.IdList("@ids")} GROUP BY m.user_id",
             new { ids = db.Dialect.IdListValue(userIds) }, cancellationToken: ct));
         while (await reader.ReadAsync(ct))

@@ -16,6 +16,7 @@ namespace Lime.Server.Realtime;
 /// </summary>
 public sealed class SocketSession(
     ChatService chat,
+    MessageOperations operations,
     SyncService sync,
     ReadReceipts receipts,
     TypingService typing,
@@ -154,7 +155,9 @@ public sealed class SocketSession(
             case ClientFrameTypes.Ping:
                 connection.Enqueue(Serialize(new PongFrame(frame.Id, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()), LimeJsonContext.Default.PongFrame));
                 return;
-            case ClientFrameTypes.Send or ClientFrameTypes.History or ClientFrameTypes.Sync or ClientFrameTypes.Read or ClientFrameTypes.Typing:
+            case ClientFrameTypes.Send or ClientFrameTypes.History or ClientFrameTypes.Sync or ClientFrameTypes.Read or ClientFrameTypes.Typing
+                or ClientFrameTypes.Edit or ClientFrameTypes.Delete or ClientFrameTypes.React or ClientFrameTypes.Unreact
+                or ClientFrameTypes.Pin or ClientFrameTypes.Unpin or ClientFrameTypes.Hide:
                 // Bounded concurrency per connection: when full, stop reading until one finishes (back-pressure).
                 await inFlight.WaitAsync(ct);
                 _ = RunRequestAsync(connection, frame, inFlight, ct);
@@ -192,6 +195,16 @@ public sealed class SocketSession(
                     var page = await chat.GetHistoryAsync(connection.UserId, room, frame.Before, frame.After, frame.Around, frame.Limit, ct);
                     connection.Enqueue(Serialize(new HistoryFrame(frame.Id, room, page.Events, page.HasMoreBefore, page.HasMoreAfter), LimeJsonContext.Default.HistoryFrame));
                     break;
+                case ClientFrameTypes.Edit or ClientFrameTypes.Delete or ClientFrameTypes.React or ClientFrameTypes.Unreact
+                    or ClientFrameTypes.Pin or ClientFrameTypes.Unpin:
+                    // Like sends, not cancelled with the connection once queued: the operation may commit.
+                    var opAck = await OperateAsync(connection.UserId, room, frame);
+                    connection.Enqueue(Serialize(new OpAckFrame(frame.Id, opAck), LimeJsonContext.Default.OpAckFrame));
+                    break;
+                case ClientFrameTypes.Hide:
+                    await operations.HideAsync(connection.UserId, room, RequireSeq(frame), CancellationToken.None);
+                    connection.Enqueue(Serialize(new HiddenFrame(frame.Id, room, RequireSeq(frame)), LimeJsonContext.Default.HiddenFrame));
+                    break;
                 case ClientFrameTypes.Read:
                     // The reply is the read frame itself, which reaches this connection through the fanout too.
                     var state = await receipts.MarkReadAsync(connection.UserId, room, frame.Seq, ct);
@@ -220,6 +233,22 @@ public sealed class SocketSession(
             inFlight.Release();
         }
     }
+
+    private Task<OperationAckDto> OperateAsync(long userId, long room, ClientFrame frame)
+    {
+        long seq = RequireSeq(frame);
+        return frame.Type switch
+        {
+            ClientFrameTypes.Edit => operations.EditAsync(userId, room, seq, frame.Text, frame.ClientMsgId, CancellationToken.None),
+            ClientFrameTypes.Delete => operations.DeleteAsync(userId, room, seq, frame.ClientMsgId, CancellationToken.None),
+            ClientFrameTypes.React => operations.ReactAsync(userId, room, seq, frame.Emoji, add: true, frame.ClientMsgId, CancellationToken.None),
+            ClientFrameTypes.Unreact => operations.ReactAsync(userId, room, seq, frame.Emoji, add: false, frame.ClientMsgId, CancellationToken.None),
+            ClientFrameTypes.Pin => operations.PinAsync(userId, room, seq, pin: true, frame.ClientMsgId, CancellationToken.None),
+            _ => operations.PinAsync(userId, room, seq, pin: false, frame.ClientMsgId, CancellationToken.None),
+        };
+    }
+
+    private static long RequireSeq(ClientFrame frame) => frame.Seq ?? throw LimeException.Validation("seq is required (the message operated on).");
 
     private static void Reply(ClientConnection connection, ErrorFrame error) =>
         connection.Enqueue(Serialize(error, LimeJsonContext.Default.ErrorFrame));

@@ -50,6 +50,15 @@ public interface IRoomStore
     /// <summary>Everyone who shares a room of at most <paramref name="maxMembers"/> members with the user (not the user).</summary>
     Task<IReadOnlyList<long>> SmallRoomMatesAsync(long userId, int maxMembers, CancellationToken ct);
 
+    /// <summary>
+    /// Reactions to the messages with fromSeq ≤ seq ≤ toSeq, by message, emoji in the order of its earliest current
+    /// reaction, and (with <paramref name="withUsers"/>) the users in the order they reacted.
+    /// </summary>
+    Task<IReadOnlyList<ReactionRow>> GetReactionsAsync(long roomId, long fromSeq, long toSeq, bool withUsers, CancellationToken ct);
+
+    /// <summary>The messages the user hid for themself in the given rooms.</summary>
+    Task<IReadOnlyList<(long Room, long Seq)>> GetHiddenAsync(long userId, IReadOnlyCollection<long> roomIds, CancellationToken ct);
+
     /// <summary>Throws if the store cannot be reached.</summary>
     Task PingAsync(CancellationToken ct);
 }

@@ -17,7 +17,8 @@ public sealed record RoomRecord(
     long LastSeq,
     long LastMsgSeq,
     long LastActivityAt,
-    long MemberCount);
+    long MemberCount,
+    string? Pinned = null);
 
 public sealed record ContactRecord(long UserId, string Username, string DisplayName, long? LastSeenAt, bool HideLastSeen);
 
@@ -27,3 +28,6 @@ public sealed record MemberRecord(long RoomId, long UserId, string Role, long Jo
 
 /// <summary>A room in a user's list, with the user's membership and the newest message (if any).</summary>
 public sealed record RoomListRow(RoomRecord Room, MemberRecord Member, Lime.Protocol.EventDto? LastMessage, long UnreadCount);
+
+/// <summary>One emoji on one message: how many reacted, when the earliest current reaction was (its seq), and who (when asked).</summary>
+public sealed record ReactionRow(long Target, string Emoji, long Count, long FirstSeq, long[]? Users);

@@ -18,6 +18,7 @@ public abstract record RoomWrite
         RemoveMember r => r.RoomId,
         SetRole s => s.RoomId,
         MarkRead r => r.RoomId,
+        RoomOperation o => o.RoomId,
         _ => 0,
     };
 }
@@ -48,9 +49,10 @@ public sealed record MarkRead(long RoomId, long UserId, long Seq) : RoomWrite;
 
 /// <summary>
 /// What a write produced: the room after it, the events it appended (in seq order), the ack for a message, the
-/// member's read watermark after a <see cref="MarkRead"/> (and whether it moved).
+/// member's read watermark after a <see cref="MarkRead"/> (and whether it moved); for a <see cref="RoomOperation"/> the
+/// ack of its event (or of the first attempt, flagged duplicate) and whether it changed anything.
 /// </summary>
-public sealed record RoomWriteResult(RoomRecord? Room, IReadOnlyList<EventDto> Events, AckDto? Ack, long? ReadSeq = null, bool ReadMoved = false);
+public sealed record RoomWriteResult(RoomRecord? Room, IReadOnlyList<EventDto> Events, AckDto? Ack, long? ReadSeq = null, bool ReadMoved = false, bool Changed = false);
 
 /// <summary>
 /// The one write path for rooms. A returned result is durable (committed with synchronous=FULL on SQLite).

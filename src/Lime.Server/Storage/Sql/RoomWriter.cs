@@ -266,6 +266,7 @@ public abstract partial class RoomWriter : IRoomWriter, IHostedService, IDisposa
                         RemoveMember r => ApplyRemoveMember(sql, r),
                         SetRole s => ApplySetRole(sql, s),
                         MarkRead r => ApplyMarkRead(sql, r),
+                        RoomOperation o => ApplyOperation(sql, tx, o),
                         _ => throw new InvalidOperationException($"Unknown write {p.Write.GetType().Name}"),
                     };
                 }

@@ -9,12 +9,15 @@ public sealed class SqlRoomStore(ISqlDatabase db) : IRoomStore
 {
     internal const string RoomColumns =
         "r.id AS Id, r.kind AS Kind, r.name AS Name, r.topic AS Topic, r.direct_key AS DirectKey, r.created_by AS CreatedBy, " +
-        "r.created_at AS CreatedAt, r.last_seq AS LastSeq, r.last_msg_seq AS LastMsgSeq, r.last_activity_at AS LastActivityAt, r.member_count AS MemberCount";
+        "r.created_at AS CreatedAt, r.last_seq AS LastSeq, r.last_msg_seq AS LastMsgSeq, r.last_activity_at AS LastActivityAt, r.member_count AS MemberCount, r.pinned AS Pinned";
 
     private const string MemberColumns =
         "m.room_id AS RoomId, m.user_id AS UserId, m.role AS Role, m.joined_at AS JoinedAt, m.joined_seq AS JoinedSeq, m.read_seq AS ReadSeq";
 
-    internal const string EventColumns = "room_id, seq, id, kind, sender_id, client_msg_id, text, reply_to, data, created_at";
+    internal const string EventColumns = "room_id, seq, id, kind, sender_id, client_msg_id, text, reply_to, data, created_at, target_seq, edited_at, deleted_at";
+
+    /// <summary>A message that counts as unread (alias e): not deleted for everyone.</summary>
+    internal const string CountedMessage = "e.kind = 'message' AND e.deleted_at IS NULL";
 
     public async Task<RoomRecord?> GetRoomAsync(long roomId, CancellationToken ct)
     {
@@ -70,8 +73,9 @@ public sealed class SqlRoomStore(ISqlDatabase db) : IRoomStore
         // Unread = messages after the watermark written by someone else: derived on read, never a stored counter.
         cmd.CommandText =
             $"SELECT {RoomColumns}, {MemberColumns}, " +
-            "(SELECT count(*) FROM events e WHERE e.room_id = r.id AND e.seq > m.read_seq AND e.kind = 'message' AND e.sender_id <> m.user_id) AS unread, " +
-            $"lm.room_id, lm.seq, lm.id, lm.kind, lm.sender_id, lm.client_msg_id, substr(lm.text, 1, 200), lm.reply_to, lm.data, lm.created_at " +
+            $"(SELECT count(*) FROM events e WHERE e.room_id = r.id AND e.seq > m.read_seq AND {CountedMessage} AND e.sender_id <> m.user_id) AS unread, " +
+            "lm.room_id, lm.seq, lm.id, lm.kind, lm.sender_id, lm.client_msg_id, substr(lm.text, 1, 200), lm.reply_to, lm.data, lm.created_at, " +
+            "lm.target_seq, lm.edited_at, lm.deleted_at " +
             "FROM members m JOIN rooms r ON r.id = m.room_id " +
             "LEFT JOIN events lm ON lm.room_id = r.id AND lm.seq = r.last_msg_seq " +
             "WHERE m.user_id = @userId AND (@hasCursor = 0 OR r.last_activity_at < @activity OR (r.last_activity_at = @activity AND r.id < @roomId)) " +
@@ -86,9 +90,9 @@ public sealed class SqlRoomStore(ISqlDatabase db) : IRoomStore
         while (await reader.ReadAsync(ct))
         {
             var room = ReadRoom(reader, 0);
-            var member = new MemberRecord(reader.GetInt64(11), reader.GetInt64(12), reader.GetString(13), reader.GetInt64(14), reader.GetInt64(15), reader.GetInt64(16));
-            long unread = reader.GetInt64(17);
-            EventDto? last = reader.IsDBNull(18) ? null : ReadEvent(reader, 18);
+            var member = new MemberRecord(reader.GetInt64(12), reader.GetInt64(13), reader.GetString(14), reader.GetInt64(15), reader.GetInt64(16), reader.GetInt64(17));
+            long unread = reader.GetInt64(18);
+            EventDto? last = reader.IsDBNull(19) ? null : ReadEvent(reader, 19);
             list.Add(new RoomListRow(room, member, last, unread));
         }
 
@@ -191,7 +195,7 @@ public sealed class SqlRoomStore(ISqlDatabase db) : IRoomStore
     {
         await using var c = await db.OpenConnectionAsync(ct);
         return await c.ExecuteScalarAsync<long>(new CommandDefinition(
-            "SELECT count(*) FROM events WHERE room_id = @roomId AND seq > @afterSeq AND kind = 'message' AND sender_id <> @userId",
+            $"SELECT count(*) FROM events e WHERE e.room_id = @roomId AND e.seq > @afterSeq AND {CountedMessage} AND e.sender_id <> @userId",
             new { roomId, userId, afterSeq }, cancellationToken: ct));
     }
 
@@ -199,7 +203,7 @@ public sealed class SqlRoomStore(ISqlDatabase db) : IRoomStore
     {
         await using var c = await db.OpenConnectionAsync(ct);
         return await c.ExecuteScalarAsync<long>(new CommandDefinition(
-            "SELECT CAST(coalesce(sum((SELECT count(*) FROM events e WHERE e.room_id = m.room_id AND e.seq > m.read_seq AND e.kind = 'message' AND e.sender_id <> m.user_id)), 0) AS BIGINT) " +
+            $"SELECT CAST(coalesce(sum((SELECT count(*) FROM events e WHERE e.room_id = m.room_id AND e.seq > m.read_seq AND {CountedMessage} AND e.sender_id <> m.user_id)), 0) AS BIGINT) " +
             "FROM members m WHERE m.user_id = @userId",
             new { userId }, cancellationToken: ct));
     }
@@ -234,6 +238,41 @@ public sealed class SqlRoomStore(ISqlDatabase db) : IRoomStore
         return rows.AsList();
     }
 
+    public async Task<IReadOnlyList<ReactionRow>> GetReactionsAsync(long roomId, long fromSeq, long toSeq, bool withUsers, CancellationToken ct)
+    {
+        await using var c = await db.OpenConnectionAsync(ct);
+        var p = new { roomId, fromSeq, toSeq };
+        if (!withUsers)
+        {
+            var counts = await c.QueryAsync<(long Target, string Emoji, long Count, long FirstSeq)>(new CommandDefinition(
+                "SELECT target_seq, emoji, count(*), min(seq) FROM reactions WHERE room_id = @roomId AND target_seq >= @fromSeq AND target_seq <= @toSeq " +
+                "GROUP BY target_seq, emoji ORDER BY target_seq, min(seq)", p, cancellationToken: ct));
+            return counts.Select(r => new ReactionRow(r.Target, r.Emoji, r.Count, r.FirstSeq, null)).ToList();
+        }
+
+        var rows = await c.QueryAsync<(long Target, string Emoji, long User, long Seq)>(new CommandDefinition(
+            "SELECT target_seq, emoji, user_id, seq FROM reactions WHERE room_id = @roomId AND target_seq >= @fromSeq AND target_seq <= @toSeq ORDER BY target_seq, seq",
+            p, cancellationToken: ct));
+        return rows.GroupBy(r => (r.Target, r.Emoji))
+            .Select(g => new ReactionRow(g.Key.Target, g.Key.Emoji, g.Count(), g.First().Seq, [.. g.Select(r => r.User)]))
+            .OrderBy(r => r.Target).ThenBy(r => r.FirstSeq)
+            .ToList();
+    }
+
+    public async Task<IReadOnlyList<(long Room, long Seq)>> GetHiddenAsync(long userId, IReadOnlyCollection<long> roomIds, CancellationToken ct)
+    {
+        if (roomIds.Count == 0)
+        {
+            return [];
+        }
+
+        await using var c = await db.OpenConnectionAsync(ct);
+        var rows = await c.QueryAsync<(long Room, long Seq)>(new CommandDefinition(
+            $"SELECT room_id, seq FROM hidden_messages WHERE user_id = @userId AND room_id IN {db.Dialect.IdList("@rooms")} ORDER BY room_id, seq",
+            new { userId, rooms = db.Dialect.IdListValue(roomIds) }, cancellationToken: ct));
+        return rows.AsList();
+    }
+
     public async Task PingAsync(CancellationToken ct)
     {
         await using var c = await db.OpenConnectionAsync(ct);
@@ -245,12 +284,13 @@ public sealed class SqlRoomStore(ISqlDatabase db) : IRoomStore
     internal static RoomRecord ReadRoom(DbDataReader r, int o) => new(
         r.GetInt64(o), r.GetString(o + 1), r.IsDBNull(o + 2) ? null : r.GetString(o + 2), r.IsDBNull(o + 3) ? null : r.GetString(o + 3),
         r.IsDBNull(o + 4) ? null : r.GetString(o + 4), r.GetInt64(o + 5), r.GetInt64(o + 6), r.GetInt64(o + 7), r.GetInt64(o + 8),
-        r.GetInt64(o + 9), r.GetInt64(o + 10));
+        r.GetInt64(o + 9), r.GetInt64(o + 10), r.IsDBNull(o + 11) ? null : r.GetString(o + 11));
 
     /// <summary>Reads the columns of <see cref="EventColumns"/> starting at <paramref name="o"/>.</summary>
     internal static EventDto ReadEvent(DbDataReader r, int o)
     {
         var data = EventData.Parse(r.IsDBNull(o + 8) ? null : r.GetString(o + 8));
+        bool deleted = !r.IsDBNull(o + 12);
         return new EventDto(
             Id: r.GetInt64(o + 2).ToString(System.Globalization.CultureInfo.InvariantCulture),
             Room: r.GetInt64(o),
@@ -263,6 +303,10 @@ public sealed class SqlRoomStore(ISqlDatabase db) : IRoomStore
             ClientMsgId: r.IsDBNull(o + 5) ? null : r.GetString(o + 5),
             Users: data?.Users,
             Role: data?.Role,
-            Name: data?.Name);
+            Name: data?.Name,
+            Target: r.IsDBNull(o + 10) ? null : r.GetInt64(o + 10),
+            Emoji: data?.Emoji,
+            EditedAt: r.IsDBNull(o + 11) ? null : r.GetInt64(o + 11),
+            Deleted: deleted ? true : null);
     }
 }
