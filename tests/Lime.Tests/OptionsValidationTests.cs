@@ -24,6 +24,8 @@ public sealed class OptionsValidationTests
     [InlineData("Lime:Limits:MaxTextBytes", "-1")]
     [InlineData("Lime:Rooms:SyncLimitPerRoom", "0")]
     [InlineData("Lime:Presence:TimeoutSeconds", "0")]
+    [InlineData("Lime:Messages:MaxReactionsPerMessage", "0")]
+    [InlineData("Lime:Messages:EditWindowSeconds", "-1")]
     [InlineData("Lime:Push:PreviewLength", "0")]
     [InlineData("Lime:Push:Apns:TokenRefreshMinutes", "5")]
     [InlineData("Lime:Push:WebPush:TtlSeconds", "-1")]
