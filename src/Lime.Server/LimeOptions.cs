@@ -1,7 +1,5 @@
 using System.ComponentModel.DataAnnotations;
-using Lime.Server.Fanout;
 using Lime.Server.Push;
-using Lime.Server.Storage;
 using Microsoft.Extensions.Options;
 
 namespace Lime.Server;

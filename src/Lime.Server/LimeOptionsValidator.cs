@@ -1,6 +1,4 @@
 using System.Text.RegularExpressions;
-using Lime.Server.Fanout;
-using Lime.Server.Storage;
 using Microsoft.Extensions.Options;
 
 namespace Lime.Server;

@@ -4,7 +4,7 @@ namespace Lime.Server.Diagnostics;
 public static partial class Log
 {
     [LoggerMessage(1000, LogLevel.Information, "LIME node {NodeId} starting: storage={Storage} ({Location}), fanout={Fanout}")]
-    public static partial void Starting(ILogger logger, int nodeId, string storage, string location, Fanout.FanoutProvider fanout);
+    public static partial void Starting(ILogger logger, int nodeId, string storage, string location, FanoutProvider fanout);
 
     [LoggerMessage(1100, LogLevel.Error, "A room write batch could not be committed; its writes were refused")]
     public static partial void CommitFailed(ILogger logger, Exception exception);

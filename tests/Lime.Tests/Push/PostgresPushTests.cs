@@ -3,7 +3,6 @@ using Dapper;
 using Lime.Protocol;
 using Lime.Server;
 using Lime.Server.Push;
-using Lime.Server.Storage;
 using Lime.Server.Storage.Postgres;
 using Lime.Tests.Infrastructure;
 using Microsoft.Extensions.Options;

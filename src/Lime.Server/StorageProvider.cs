@@ -1,4 +1,4 @@
-namespace Lime.Server.Storage;
+namespace Lime.Server;
 
 /// <summary><c>Lime:Storage:Provider</c>. Bound case-insensitively from its name (<c>sqlite</c>, <c>postgres</c>).</summary>
 [System.ComponentModel.TypeConverter(typeof(ConfigEnumConverter<StorageProvider>))]

@@ -1,4 +1,4 @@
-namespace Lime.Server.Fanout;
+namespace Lime.Server;
 
 /// <summary><c>Lime:Fanout:Provider</c>. Bound case-insensitively from its name (<c>memory</c>, <c>redis</c>).</summary>
 [System.ComponentModel.TypeConverter(typeof(ConfigEnumConverter<FanoutProvider>))]
