@@ -13,7 +13,7 @@ namespace Lime.Client;
 /// <see cref="HttpClient"/>, so one HttpClient may be shared by many instances (one per user).
 /// Every non-success response throws <see cref="LimeApiException"/>.
 /// </summary>
-public sealed class LimeHttpClient
+public sealed partial class LimeHttpClient
 {
     private static readonly LimeJsonContext Json = LimeJsonContext.Default;
     private readonly HttpClient _http;
@@ -97,9 +97,23 @@ public sealed class LimeHttpClient
     public Task<ChannelListResponse> ListChannelsAsync(string? query = null, string? cursor = null, int? limit = null, CancellationToken ct = default) =>
         SendAsync(HttpMethod.Get, Query("api/channels", ("q", query), ("cursor", cursor), ("limit", Str(limit))), null, Json.ChannelListResponse, ct);
 
-    /// <summary>POST api/rooms/{roomId}/join.</summary>
-    public Task<RoomDto> JoinAsync(long roomId, CancellationToken ct = default) =>
-        SendAsync(HttpMethod.Post, Path($"api/rooms/{roomId}/join"), null, Json.RoomDto, ct);
+    /// <summary>
+    /// POST api/rooms/{roomId}/join. An open channel answers 200 with the room (<c>pending</c> false, <c>room</c> set);
+    /// a channel that requires approval answers 202 with a join request recorded (<c>pending</c> true, no room).
+    /// </summary>
+    public async Task<JoinResultDto> JoinAsync(long roomId, CancellationToken ct = default)
+    {
+        using var response = await SendCoreAsync(HttpMethod.Post, Path($"api/rooms/{roomId}/join"), null, ct);
+        if (response.StatusCode == System.Net.HttpStatusCode.Accepted)
+        {
+            return await response.Content.ReadFromJsonAsync(Json.JoinResultDto, ct)
+                ?? throw new JsonException($"POST api/rooms/{roomId}/join: the 202 body was empty or null.");
+        }
+
+        var room = await response.Content.ReadFromJsonAsync(Json.RoomDto, ct)
+            ?? throw new JsonException($"POST api/rooms/{roomId}/join: the response body was empty or null.");
+        return new JoinResultDto(false, room);
+    }
 
     /// <summary>POST api/rooms/{roomId}/leave.</summary>
     public Task LeaveAsync(long roomId, CancellationToken ct = default) =>

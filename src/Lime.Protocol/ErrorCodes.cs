@@ -27,6 +27,18 @@ public static class ErrorCodes
 
     /// <summary>A per-message or per-room cap was reached (distinct reactions, pins).</summary>
     public const string LimitReached = "limit_reached";
+
+    /// <summary>The user is banned from the room: cannot join, be added, or use an invite until unbanned.</summary>
+    public const string Banned = "banned";
+
+    /// <summary>The member is muted in the room (until <c>retry_after_ms</c> when the mute has an end).</summary>
+    public const string Muted = "muted";
+
+    /// <summary>One of the two users blocked the other: no direct room between them can be opened or written to.</summary>
+    public const string Blocked = "blocked";
+
+    /// <summary>The invite code was revoked, has expired or is used up.</summary>
+    public const string InviteInvalid = "invite_invalid";
 }
 
 /// <summary>WebSocket close codes LIME uses (4000-4999 is the application range of RFC 6455).</summary>
@@ -81,4 +93,14 @@ public static class EventKinds
     public const string ReactionRemoved = "reaction_removed";
     public const string MessagePinned = "message_pinned";
     public const string MessageUnpinned = "message_unpinned";
+    public const string RoomUpdated = "room_updated";
+    public const string RoomDeleted = "room_deleted";
+    public const string MemberBanned = "member_banned";
+    public const string MemberUnbanned = "member_unbanned";
+    public const string MemberMuted = "member_muted";
+    public const string MemberUnmuted = "member_unmuted";
+    public const string InviteCreated = "invite_created";
+    public const string InviteRevoked = "invite_revoked";
+    public const string JoinRequested = "join_requested";
+    public const string JoinRejected = "join_rejected";
 }

@@ -34,7 +34,9 @@ public sealed record RoomDto(
     int MemberCount,
     string? MyRole,
     long? Peer,
-    long[]? Pinned = null);
+    long[]? Pinned = null,
+    string? Description = null,
+    bool? ApprovalRequired = null);
 
 /// <summary>One row of a user's room list: the room, its newest message, and the user's read state.</summary>
 public sealed record RoomSummaryDto(RoomDto Room, EventDto? LastMessage, long ReadSeq, long UnreadCount);
@@ -43,7 +45,7 @@ public sealed record RoomListResponse(RoomSummaryDto[] Rooms, string? NextCursor
 
 public sealed record ChannelListResponse(RoomDto[] Channels, string? NextCursor);
 
-public sealed record MemberDto(long UserId, string Username, string DisplayName, string Role, long JoinedAt, long ReadSeq);
+public sealed record MemberDto(long UserId, string Username, string DisplayName, string Role, long JoinedAt, long ReadSeq, long? MutedUntil = null);
 
 public sealed record MemberListResponse(MemberDto[] Members, string? NextCursor);
 
@@ -82,7 +84,13 @@ public sealed record EventDto(
     long? EditedAt = null,
     bool? Deleted = null,
     ReactionDto[]? Reactions = null,
-    bool? Hidden = null);
+    bool? Hidden = null,
+    string? Topic = null,
+    string? Description = null,
+    bool? ApprovalRequired = null,
+    long? Until = null,
+    long? Invite = null,
+    int? MaxUses = null);
 
 /// <summary>
 /// The users who reacted to a message with one emoji, in the order they reacted (<c>users</c> in small rooms only;
@@ -144,7 +152,8 @@ public sealed record ReadersResponse(long Room, long Seq, MemberRead[] ReadBy, i
 
 public sealed record BadgeResponse(long TotalUnread);
 
-public sealed record ContactDto(long UserId, string Username, string DisplayName, bool Online, long? LastSeen);
+/// <summary>A contact. <c>online</c> and <c>last_seen</c> are shown only when the contact is mutual (both added each other) and neither blocked the other.</summary>
+public sealed record ContactDto(long UserId, string Username, string DisplayName, bool Online, long? LastSeen, bool Mutual = false);
 
 public sealed record AddContactRequest(long UserId);
 
@@ -155,3 +164,35 @@ public sealed record PrivacyRequest(bool HideLastSeen);
 
 /// <summary>A LIME node clients can connect to, with its load (open connections).</summary>
 public sealed record NodeDto(int NodeId, string Url, int Connections);
+
+/// <summary>PATCH api/rooms/{id}: the settings to change (absent = unchanged; "" clears topic or description).</summary>
+public sealed record UpdateRoomRequest(string? Name = null, string? Topic = null, string? Description = null, bool? ApprovalRequired = null, string? ClientMsgId = null);
+
+/// <summary>PUT api/rooms/{id}/members/{userId}/mute: for how long (absent = until unmuted).</summary>
+public sealed record MuteMemberRequest(long? DurationSeconds = null);
+
+public sealed record BanDto(long UserId, long BannedBy, long BannedAt);
+
+public sealed record BanListResponse(BanDto[] Bans);
+
+/// <summary>POST api/rooms/{id}/invites: optional expiry and number of uses.</summary>
+public sealed record CreateInviteRequest(long? ExpiresInSeconds = null, int? MaxUses = null);
+
+/// <summary>An invite link's code and limits (shown to owners and admins only).</summary>
+public sealed record InviteDto(long Id, long Room, string Code, long CreatedBy, long CreatedAt, long? ExpiresAt, int? MaxUses, int Uses, bool Revoked);
+
+public sealed record InviteListResponse(InviteDto[] Invites);
+
+/// <summary>What an invite code leads to, for anyone signed in who holds it.</summary>
+public sealed record InvitePreviewDto(long Room, string Kind, string? Name, string? Topic, int MemberCount, bool ApprovalRequired);
+
+/// <summary>The outcome of joining: the room (joined), or pending approval by an owner or admin.</summary>
+public sealed record JoinResultDto(bool Pending, RoomDto? Room = null);
+
+public sealed record JoinRequestDto(long UserId, string Username, string DisplayName, long RequestedAt);
+
+public sealed record JoinRequestListResponse(JoinRequestDto[] Requests);
+
+public sealed record BlockDto(long UserId, string Username, string DisplayName, long CreatedAt);
+
+public sealed record BlockListResponse(BlockDto[] Blocks);

@@ -18,14 +18,18 @@ public sealed class PresenceTests : IAsyncLifetime
     public async ValueTask DisposeAsync() => await _server.DisposeAsync();
 
     [Fact]
-    public async Task A_contact_sees_online_offline_and_heartbeat_timeout_while_a_stranger_sees_nothing_and_a_blip_shows_nothing()
+    public async Task A_mutual_contact_sees_online_offline_and_heartbeat_timeout_while_a_stranger_or_one_sided_contact_sees_nothing_and_a_blip_shows_nothing()
     {
         var alice = await _server.NewUserAsync("a");
         var friend = await _server.NewUserAsync("f");
         var stranger = await _server.NewUserAsync("s");
+        var fan = await _server.NewUserAsync("n");
         await friend.Http.AddContactAsync(alice.Id);
+        await alice.Http.AddContactAsync(friend.Id); // presence goes to mutual contacts only (docs/protocol.md §11)
+        await fan.Http.AddContactAsync(alice.Id); // one-sided: alice never added the fan
         await using var friendSocket = await _server.ConnectAsync(friend.Tokens.AccessToken, heartbeat: TimeSpan.FromSeconds(1));
         await using var strangerSocket = await _server.ConnectAsync(stranger.Tokens.AccessToken, heartbeat: TimeSpan.FromSeconds(1));
+        await using var fanSocket = await _server.ConnectAsync(fan.Tokens.AccessToken, heartbeat: TimeSpan.FromSeconds(1));
 
         // Connect → online.
         var aliceSocket = await _server.ConnectAsync(alice.Tokens.AccessToken, heartbeat: TimeSpan.FromSeconds(1));
@@ -53,10 +57,17 @@ public sealed class PresenceTests : IAsyncLifetime
         Assert.True((await PresenceAsync(friendSocket, alice.Id, TimeSpan.FromSeconds(10)))!.Online);
         await silent.DisposeAsync();
 
-        // The stranger (no contact, no shared room) never heard a thing, and may not ask.
-        Assert.Null(await PresenceAsync(strangerSocket, alice.Id, TimeSpan.FromMilliseconds(200)));
-        var refused = await Assert.ThrowsAsync<LimeApiException>(() => stranger.Http.GetPresenceAsync(alice.Id));
-        Assert.Equal(ErrorCodes.Forbidden, refused.Code);
+        // The stranger (no contact, no shared room) and the fan (who added alice, but whom alice did not add) never
+        // heard a thing through all of the above, and may not ask; the fan's contact row shows nothing either.
+        foreach (var (outsider, socket) in new[] { (stranger, strangerSocket), (fan, fanSocket) })
+        {
+            Assert.Null(await PresenceAsync(socket, alice.Id, TimeSpan.FromMilliseconds(200)));
+            var refused = await Assert.ThrowsAsync<LimeApiException>(() => outsider.Http.GetPresenceAsync(alice.Id));
+            Assert.Equal(ErrorCodes.Forbidden, refused.Code);
+        }
+
+        var fanView = (await fan.Http.ListContactsAsync()).Single();
+        Assert.Equal((false, (long?)null, false), (fanView.Online, fanView.LastSeen, fanView.Mutual));
         var seen = await friend.Http.GetPresenceAsync(alice.Id); // online again since the ping (timeout not yet over)
         Assert.True(seen.Online);
         Assert.NotNull(seen.LastSeen);
@@ -68,6 +79,7 @@ public sealed class PresenceTests : IAsyncLifetime
         var alice = await _server.NewUserAsync("a");
         var friend = await _server.NewUserAsync("f");
         await friend.Http.AddContactAsync(alice.Id);
+        await alice.Http.AddContactAsync(friend.Id);
         await alice.Http.SetPrivacyAsync(hideLastSeen: true);
         await using var friendSocket = await _server.ConnectAsync(friend.Tokens.AccessToken, heartbeat: TimeSpan.FromSeconds(1));
         var aliceSocket = await _server.ConnectAsync(alice.Tokens.AccessToken, heartbeat: TimeSpan.FromSeconds(1));

@@ -356,9 +356,10 @@ public sealed class RoomTests : IAsyncLifetime
         await AssertApiError(403, ErrorCodes.Forbidden, () => bob.Http.ListMembersAsync(channel.Id));
 
         var joined = await bob.Http.JoinAsync(channel.Id).Within();
-        Assert.Equal((channel.Id, Roles.Member, 2), (joined.Id, joined.MyRole, joined.MemberCount));
+        Assert.False(joined.Pending);
+        Assert.Equal((channel.Id, Roles.Member, 2), (joined.Room!.Id, joined.Room.MyRole, joined.Room.MemberCount));
         var joinedAgain = await bob.Http.JoinAsync(channel.Id).Within(); // already a member: no new event
-        Assert.Equal(2, joinedAgain.MemberCount);
+        Assert.Equal(2, joinedAgain.Room!.MemberCount);
 
         var ack = await alice.Http.SendAsync(channel.Id, new SendMessageRequest("a1", "hello joiners")).Within();
         var bobGot = await Wait.ForEventsAsync(bobSocket.Events, 2, e => e.Room == channel.Id);

@@ -22,11 +22,17 @@ public static class ContactsApi
         return app;
     }
 
-    private static async Task<Ok<ContactDto[]>> ListAsync(ClaimsPrincipal user, IAccountStore accounts, PresenceService presence, CancellationToken ct)
+    /// <summary>The contact list. Presence is shown only for mutual contacts not blocked either way (docs/protocol.md §11).</summary>
+    private static async Task<Ok<ContactDto[]>> ListAsync(ClaimsPrincipal user, IAccountStore accounts, IModerationStore moderation, PresenceService presence, CancellationToken ct)
     {
-        var rows = await accounts.ListContactsAsync(user.UserId(), ct);
+        long me = user.UserId();
+        var rows = await accounts.ListContactsAsync(me, ct);
+        var mutual = (await accounts.MutualContactsAsync(me, ct)).ToHashSet();
+        mutual.ExceptWith(await moderation.BlockedPeersAsync(me, ct));
         bool[] online = await presence.AreOnlineAsync([.. rows.Select(c => c.UserId)], ct);
-        return TypedResults.Ok(rows.Select((c, i) => new ContactDto(c.UserId, c.Username, c.DisplayName, online[i], c.HideLastSeen ? null : c.LastSeenAt)).ToArray());
+        return TypedResults.Ok(rows.Select((c, i) => mutual.Contains(c.UserId)
+            ? new ContactDto(c.UserId, c.Username, c.DisplayName, online[i], c.HideLastSeen ? null : c.LastSeenAt, Mutual: true)
+            : new ContactDto(c.UserId, c.Username, c.DisplayName, false, null)).ToArray());
     }
 
     private static async Task<NoContent> AddAsync(AddContactRequest request, ClaimsPrincipal user, IAccountStore accounts, TimeProvider time, CancellationToken ct)
@@ -53,10 +59,10 @@ public static class ContactsApi
     }
 
     /// <summary>
-    /// The current presence of a user the caller may watch: a contact of theirs, or someone sharing a small room
-    /// (the same audience that receives presence changes live).
+    /// The current presence of a user the caller may watch: a mutual contact, or someone sharing a small room, unless
+    /// either blocked the other (the same audience that receives presence changes live).
     /// </summary>
-    private static async Task<Ok<PresenceDto>> PresenceAsync(long userId, ClaimsPrincipal user, IAccountStore accounts, IRoomStore rooms,
+    private static async Task<Ok<PresenceDto>> PresenceAsync(long userId, ClaimsPrincipal user, IAccountStore accounts, IRoomStore rooms, IModerationStore moderation,
         PresenceService presence, Microsoft.Extensions.Options.IOptions<LimeOptions> options, CancellationToken ct)
     {
         long me = user.UserId();
@@ -66,11 +72,12 @@ public static class ContactsApi
         }
 
         bool mayWatch = userId == me
-            || (await accounts.WatchersOfAsync(userId, ct)).Contains(me)
-            || (await rooms.SmallRoomMatesAsync(userId, options.Value.Rooms.LargeRoomMembers, ct)).Contains(me);
+            || (!await moderation.BlockedEitherWayAsync(me, userId, ct)
+                && ((await accounts.MutualContactsAsync(userId, ct)).Contains(me)
+                    || (await rooms.SmallRoomMatesAsync(userId, options.Value.Rooms.LargeRoomMembers, ct)).Contains(me)));
         if (!mayWatch)
         {
-            throw LimeException.Forbidden("Presence is shown to contacts and members of shared small rooms only.");
+            throw LimeException.Forbidden("Presence is shown to mutual contacts and members of shared small rooms only (never across a block).");
         }
 
         var settings = await accounts.GetPresenceSettingsAsync(userId, ct);

@@ -53,8 +53,12 @@ public static class RoomsApi
     private static async Task<Ok<RoomDto>> GetRoomAsync(long id, ClaimsPrincipal user, ChatService chat, CancellationToken ct) =>
         TypedResults.Ok(await chat.GetRoomAsync(user.UserId(), id, ct));
 
-    private static async Task<Ok<RoomDto>> JoinAsync(long id, ClaimsPrincipal user, ChatService chat, CancellationToken ct) =>
-        TypedResults.Ok(await chat.JoinAsync(user.UserId(), id, ct));
+    /// <summary>200 with the room once joined; 202 with <c>pending</c> when the channel requires approval.</summary>
+    private static async Task<Results<Ok<RoomDto>, Accepted<JoinResultDto>>> JoinAsync(long id, ClaimsPrincipal user, ChatService chat, CancellationToken ct)
+    {
+        var result = await chat.JoinAsync(user.UserId(), id, ct);
+        return result.Room is { } room ? TypedResults.Ok(room) : TypedResults.Accepted((string?)null, result);
+    }
 
     private static async Task<NoContent> LeaveAsync(long id, ClaimsPrincipal user, ChatService chat, CancellationToken ct)
     {

@@ -25,8 +25,14 @@ public sealed class ChatService : IDisposable
     private readonly PartitionedRateLimiter<long> _sendLimiter;
     private readonly MessageStates _states;
 
-    public ChatService(IRoomWriter writer, IRoomStore rooms, IAccountStore accounts, MessageStates states, IOptions<LimeOptions> options)
+    private readonly IModerationStore _moderation;
+    private readonly RoomModeration _moderate;
+
+    public ChatService(IRoomWriter writer, IRoomStore rooms, IAccountStore accounts, MessageStates states, IModerationStore moderation, RoomModeration moderate,
+        IOptions<LimeOptions> options)
     {
+        _moderation = moderation;
+        _moderate = moderate;
         _writer = writer;
         _states = states;
         _rooms = rooms;
@@ -94,7 +100,12 @@ public sealed class ChatService : IDisposable
             throw LimeException.NotFound("No such user.");
         }
 
-        string key = string.Create(CultureInfo.InvariantCulture, $"{Math.Min(userId, peerId)}:{Math.Max(userId, peerId)}");
+        if (await _moderation.BlockedEitherWayAsync(userId, peerId, ct))
+        {
+            throw new LimeException(ErrorCodes.Blocked, "One of you blocked the other; no direct room can be opened.");
+        }
+
+        string key = DirectKey(userId, peerId);
         if (await _rooms.FindDirectAsync(key, ct) is { } existing)
         {
             return (ToDto(existing, Roles.Member, userId), false);
@@ -141,7 +152,8 @@ public sealed class ChatService : IDisposable
         return ToDto(room, member?.Role, userId);
     }
 
-    public async Task<RoomDto> JoinAsync(long userId, long roomId, CancellationToken ct = default)
+    /// <summary>Joins an open channel; one that requires approval gets a join request instead (pending).</summary>
+    public async Task<JoinResultDto> JoinAsync(long userId, long roomId, CancellationToken ct = default)
     {
         var room = await _rooms.GetRoomAsync(roomId, ct) ?? throw LimeException.NotFound("No such room.");
         if (room.Kind != RoomKinds.Channel)
@@ -149,10 +161,24 @@ public sealed class ChatService : IDisposable
             throw LimeException.Forbidden("Only open channels can be joined; groups need an invitation.");
         }
 
+        if (room.ApprovalRequired != 0 && await _rooms.GetMemberAsync(roomId, userId, ct) is null)
+        {
+            return await _moderate.RequestJoinAsync(userId, roomId, room.Kind, ct);
+        }
+
+        if ((await _moderation.BannedAsync(roomId, [userId], ct)).Count > 0)
+        {
+            throw new LimeException(ErrorCodes.Banned, "You are banned from this room.");
+        }
+
         var result = await _writer.WriteAsync(new AddMembers(roomId, userId, [userId], EventKinds.MembersJoined, _limits.MaxChannelMembers), ct);
-        var member = await _rooms.GetMemberAsync(roomId, userId, ct);
-        return ToDto(result.Room!, member?.Role, userId);
+        var member = await _rooms.GetMemberAsync(roomId, userId, ct)
+            ?? throw new LimeException(ErrorCodes.Banned, "You are banned from this room."); // banned while the join was queued
+        return new JoinResultDto(false, ToDto(result.Room!, member.Role, userId));
     }
+
+    /// <summary>The key of the one direct room of two users.</summary>
+    internal static string DirectKey(long a, long b) => string.Create(CultureInfo.InvariantCulture, $"{Math.Min(a, b)}:{Math.Max(a, b)}");
 
     public async Task LeaveAsync(long userId, long roomId, CancellationToken ct = default)
     {
@@ -193,6 +219,11 @@ public sealed class ChatService : IDisposable
         }
 
         await RequireUsersAsync(userIds, ct);
+        if (await _moderation.BannedAsync(roomId, userIds, ct) is { Count: > 0 } banned)
+        {
+            throw new LimeException(ErrorCodes.Banned, "Banned from this room until unbanned: " + string.Join(", ", banned));
+        }
+
         await _writer.WriteAsync(new AddMembers(roomId, userId, userIds, EventKinds.MembersAdded, max), ct);
     }
 
@@ -423,6 +454,7 @@ public sealed class ChatService : IDisposable
         }
 
         long[]? pinned = r.Pinned is null ? null : System.Text.Json.JsonSerializer.Deserialize(r.Pinned, StorageJsonContext.Default.Int64Array);
-        return new RoomDto(r.Id, r.Kind, r.Name, r.Topic, r.CreatedBy, r.CreatedAt, r.LastSeq, r.LastActivityAt, (int)r.MemberCount, myRole, peer, pinned);
+        return new RoomDto(r.Id, r.Kind, r.Name, r.Topic, r.CreatedBy, r.CreatedAt, r.LastSeq, r.LastActivityAt, (int)r.MemberCount, myRole, peer, pinned,
+            r.Description, r.ApprovalRequired != 0 ? true : null);
     }
 }

@@ -14,8 +14,8 @@ public sealed class LimeException(string code, string message, TimeSpan? retryAf
     public int HttpStatus => Code switch
     {
         ErrorCodes.Unauthenticated => StatusCodes.Status401Unauthorized,
-        ErrorCodes.Forbidden or ErrorCodes.WindowExpired => StatusCodes.Status403Forbidden,
-        ErrorCodes.MessageDeleted => StatusCodes.Status410Gone,
+        ErrorCodes.Forbidden or ErrorCodes.WindowExpired or ErrorCodes.Banned or ErrorCodes.Muted or ErrorCodes.Blocked => StatusCodes.Status403Forbidden,
+        ErrorCodes.MessageDeleted or ErrorCodes.InviteInvalid => StatusCodes.Status410Gone,
         ErrorCodes.LimitReached => StatusCodes.Status409Conflict,
         ErrorCodes.NotFound => StatusCodes.Status404NotFound,
         ErrorCodes.Conflict => StatusCodes.Status409Conflict,

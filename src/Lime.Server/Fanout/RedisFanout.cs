@@ -55,7 +55,8 @@ public sealed class RedisFanout : IFanout, IHostedService
             byte[] frame = JsonSerializer.SerializeToUtf8Bytes(new EventFrame(e), LimeJsonContext.Default.EventFrame);
             byte[] payload = Pack(EventKind, frame);
             Send(RedisKeys.Room(e.Room), payload);
-            if (e.Users is { } users && e.Kind is EventKinds.RoomCreated or EventKinds.MembersJoined or EventKinds.MembersAdded or EventKinds.MemberLeft or EventKinds.MemberRemoved)
+            if (e.Users is { } users && e.Kind is EventKinds.RoomCreated or EventKinds.MembersJoined or EventKinds.MembersAdded or EventKinds.MemberLeft or EventKinds.MemberRemoved
+                or EventKinds.MemberBanned or EventKinds.RoomDeleted)
             {
                 foreach (long user in users)
                 {

@@ -43,6 +43,7 @@ public static class LimePipeline
         app.MapUsersApi();
         app.MapRoomsApi();
         app.MapMessageOperationsApi();
+        app.MapModerationApi();
         app.MapContactsApi();
         app.MapPushApi();
         app.MapNodesApi();

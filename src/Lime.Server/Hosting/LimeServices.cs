@@ -57,6 +57,7 @@ public static class LimeServices
         services.AddSingleton<SendBudget>();
         services.AddSingleton<MessageStates>();
         services.AddSingleton<MessageOperations>();
+        services.AddSingleton<RoomModeration>();
         services.AddSingleton<ReadReceipts>();
         services.AddSingleton<TypingService>();
         services.AddSingleton<PresenceService>();
@@ -111,6 +112,7 @@ public static class LimeServices
         });
         services.AddSingleton<IAccountStore, SqlAccountStore>();
         services.AddSingleton<IRoomStore, SqlRoomStore>();
+        services.AddSingleton<IModerationStore, SqlModerationStore>();
         services.AddHostedService(sp => (RoomWriter)sp.GetRequiredService<IRoomWriter>());
         services.AddSingleton<SqliteCheckpointer>();
         // Not AddHostedService: it de-duplicates by implementation type, so a second OptionalHostedService would be dropped.

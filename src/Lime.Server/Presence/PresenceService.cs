@@ -12,14 +12,16 @@ namespace Lime.Server.Presence;
 /// Presence by heartbeat. Every tick this node reports the users whose connections here were heard from within the
 /// timeout (a ping counts) to the <see cref="IPresenceStore"/>, and expires users not heard from anywhere for
 /// <see cref="PresenceOptions.TimeoutSeconds"/>: so a reconnect within the timeout never shows as offline, and a
-/// connected but silent (suspended) client does. Changes go to the users who have them as a contact and to members
-/// of their small rooms — never to open channels or large rooms. Last-seen is stored when a user goes offline.
+/// connected but silent (suspended) client does. Changes go to mutual contacts (both added each other) and to members
+/// of their small rooms — never to open channels or large rooms, never to someone who merely added them, and never between
+/// two users one of whom blocked the other. Last-seen is stored when a user goes offline.
 /// </summary>
 public sealed class PresenceService(
     ConnectionRegistry registry,
     IPresenceStore store,
     IAccountStore accounts,
     IRoomStore rooms,
+    IModerationStore moderation,
     IFanout fanout,
     IOptions<LimeOptions> options,
     TimeProvider time,
@@ -89,8 +91,9 @@ public sealed class PresenceService(
         try
         {
             var settings = await accounts.GetPresenceSettingsAsync(userId, CancellationToken.None);
-            var audience = new HashSet<long>(await accounts.WatchersOfAsync(userId, CancellationToken.None));
+            var audience = new HashSet<long>(await accounts.MutualContactsAsync(userId, CancellationToken.None));
             audience.UnionWith(await rooms.SmallRoomMatesAsync(userId, options.Value.Rooms.LargeRoomMembers, CancellationToken.None));
+            audience.ExceptWith(await moderation.BlockedPeersAsync(userId, CancellationToken.None)); // blocks hide presence both ways
             audience.Remove(userId);
             if (audience.Count == 0)
             {

@@ -111,7 +111,7 @@ public sealed class ConnectionRegistry
     {
         byte[] frame = JsonSerializer.SerializeToUtf8Bytes(new EventFrame(e), LimeJsonContext.Default.EventFrame);
         bool joins = e.Kind is EventKinds.RoomCreated or EventKinds.MembersJoined or EventKinds.MembersAdded;
-        bool leaves = e.Kind is EventKinds.MemberLeft or EventKinds.MemberRemoved;
+        bool leaves = e.Kind is EventKinds.MemberLeft or EventKinds.MemberRemoved or EventKinds.MemberBanned or EventKinds.RoomDeleted;
         ClientConnection[] targets;
         lock (_lock)
         {

@@ -5,12 +5,25 @@ using Lime.Protocol;
 namespace Lime.Server.Storage;
 
 /// <summary>The JSON kept in events.data for system events and operations (fields without a column of their own).</summary>
-public sealed record EventData(long[]? Users, string? Role, string? Name, string? Emoji = null)
+public sealed record EventData(
+    long[]? Users,
+    string? Role,
+    string? Name,
+    string? Emoji = null,
+    string? Topic = null,
+    string? Description = null,
+    bool? ApprovalRequired = null,
+    long? Until = null,
+    long? Invite = null,
+    int? MaxUses = null)
 {
-    public static string? Serialize(EventDto e) =>
-        e.Users is null && e.Role is null && e.Name is null && e.Emoji is null
-            ? null
-            : JsonSerializer.Serialize(new EventData(e.Users, e.Role, e.Name, e.Emoji), StorageJsonContext.Default.EventData);
+    public static string? Serialize(EventDto e)
+    {
+        var data = new EventData(e.Users, e.Role, e.Name, e.Emoji, e.Topic, e.Description, e.ApprovalRequired, e.Until, e.Invite, e.MaxUses);
+        return data == Empty ? null : JsonSerializer.Serialize(data, StorageJsonContext.Default.EventData);
+    }
+
+    private static readonly EventData Empty = new(null, null, null);
 
     public static EventData? Parse(string? json) =>
         json is null ? null : JsonSerializer.Deserialize(json, StorageJsonContext.Default.EventData);

@@ -35,8 +35,11 @@ public interface IAccountStore
     /// <summary>The user's contacts with their stored presence settings, by username.</summary>
     Task<IReadOnlyList<ContactRecord>> ListContactsAsync(long userId, CancellationToken ct);
 
-    /// <summary>Users who have <paramref name="userId"/> among their contacts (they see its presence).</summary>
-    Task<IReadOnlyList<long>> WatchersOfAsync(long userId, CancellationToken ct);
+    /// <summary>
+    /// Users who have <paramref name="userId"/> among their contacts and whom it has among its own: mutual contacts,
+    /// who see each other's presence. Adding someone alone shows nothing of them.
+    /// </summary>
+    Task<IReadOnlyList<long>> MutualContactsAsync(long userId, CancellationToken ct);
 
     Task<PresenceRecord> GetPresenceSettingsAsync(long userId, CancellationToken ct);
 

@@ -18,7 +18,9 @@ public sealed record RoomRecord(
     long LastMsgSeq,
     long LastActivityAt,
     long MemberCount,
-    string? Pinned = null);
+    string? Pinned = null,
+    string? Description = null,
+    long ApprovalRequired = 0);
 
 public sealed record ContactRecord(long UserId, string Username, string DisplayName, long? LastSeenAt, bool HideLastSeen);
 

@@ -28,3 +28,37 @@ public sealed record SetPin(long RoomId, long ActorId, string? ClientMsgId, long
 
 /// <summary>Hides a message for the actor only: private state, no room event.</summary>
 public sealed record HideMessage(long RoomId, long ActorId, long Seq) : RoomOperation(RoomId, ActorId, null);
+
+/// <summary>Changes a group's or channel's settings (owners and admins); null = unchanged, "" clears topic or description.</summary>
+public sealed record UpdateRoom(long RoomId, long ActorId, string? ClientMsgId, string? Name, string? Topic, string? Description, bool? ApprovalRequired)
+    : RoomOperation(RoomId, ActorId, ClientMsgId);
+
+/// <summary>The owner deletes a group or channel: every member leaves with the <c>room_deleted</c> event, the room is gone.</summary>
+public sealed record DeleteRoom(long RoomId, long ActorId, string? ClientMsgId) : RoomOperation(RoomId, ActorId, ClientMsgId);
+
+/// <summary>Bans (removing them if a member) or unbans a user. A ban sticks until lifted: no join, add or invite.</summary>
+public sealed record SetBan(long RoomId, long ActorId, string? ClientMsgId, long UserId, bool Ban) : RoomOperation(RoomId, ActorId, ClientMsgId);
+
+/// <summary>Mutes a member until <see cref="Until"/> (null: until unmuted), or unmutes them.</summary>
+public sealed record SetMute(long RoomId, long ActorId, string? ClientMsgId, long UserId, bool Mute, long? Until) : RoomOperation(RoomId, ActorId, ClientMsgId);
+
+/// <summary>A new invite link with the given (server-generated) code.</summary>
+public sealed record CreateInvite(long RoomId, long ActorId, string? ClientMsgId, string Code, long? ExpiresAt, int? MaxUses) : RoomOperation(RoomId, ActorId, ClientMsgId);
+
+public sealed record RevokeInvite(long RoomId, long ActorId, string? ClientMsgId, long InviteId) : RoomOperation(RoomId, ActorId, ClientMsgId);
+
+/// <summary>An owner or admin approves (adds) or rejects a user waiting to join.</summary>
+public sealed record ResolveJoinRequest(long RoomId, long ActorId, string? ClientMsgId, long UserId, bool Approve, long MaxMembers)
+    : RoomOperation(RoomId, ActorId, ClientMsgId);
+
+/// <summary>
+/// A non-member joins by invite code (checked at commit: not revoked, expired or used up; one use counted), or asks to
+/// join a channel that requires approval (with or without a code). Banned users are refused.
+/// </summary>
+public sealed record JoinRoom(long RoomId, long UserId, string? Code, long MaxMembers) : RoomWrite;
+
+/// <summary>
+/// A user blocks (or unblocks) another: private, no event. When the two share a direct room (<see cref="RoomId"/>, else
+/// 0), the room is marked blocked in the same commit, so no write to it can pass after the block.
+/// </summary>
+public sealed record SetBlock(long RoomId, long UserId, long PeerId, bool Block) : RoomWrite;

@@ -19,6 +19,8 @@ public abstract record RoomWrite
         SetRole s => s.RoomId,
         MarkRead r => r.RoomId,
         RoomOperation o => o.RoomId,
+        JoinRoom j => j.RoomId,
+        SetBlock b => b.RoomId,
         _ => 0,
     };
 }

@@ -478,6 +478,8 @@ public sealed class FaultTests(ITestOutputHelper output)
         var watched = load.Devices.First(d => d.Home == frozen);
         var (watcherHttp, watcher) = await cluster.NewUserAsync(0, "watcher");
         await watcherHttp.AddContactAsync(watched.UserId);
+        // Presence goes to mutual contacts only (docs/protocol.md §11): the watched user adds the watcher back.
+        await new LimeHttpClient(cluster.Http(frozen)) { AccessToken = watched.Token }.AddContactAsync(watcher.User.Id);
         await using var watcherSocket = await cluster.ConnectAsync(0, watcher.AccessToken).Within();
         var presence = new ConcurrentQueue<(DateTime At, bool Online)>();
         var watch = Task.Run(async () =>

@@ -14,8 +14,8 @@ namespace Lime.Server.Storage.Postgres;
 internal sealed class PostgresMessageRunSql(NpgsqlConnection connection) : IMessageRunSql
 {
     private const string LockRoomsSql =
-        "SELECT p.room, p.usr, r.kind, r.last_seq, r.member_count, m.role " +
-        "FROM rooms r JOIN unnest(@rooms, @users) AS p(room, usr) ON r.id = p.room " +
+        "SELECT p.room, p.usr, r.kind, r.last_seq, r.member_count, m.role, m.muted_until, r.direct_blocked " +
+        "FROM rooms r JOIN unnest(@rooms, @users) AS p(room, usr) ON r.id = p.room AND r.deleted_at IS NULL " +
         "LEFT JOIN members m ON m.room_id = p.room AND m.user_id = p.usr " +
         "ORDER BY r.id FOR UPDATE OF r"; // one lock order for every writer on every node: no deadlocks
 
@@ -51,7 +51,8 @@ internal sealed class PostgresMessageRunSql(NpgsqlConnection connection) : IMess
         using var r = command.ExecuteReader();
         while (r.Read())
         {
-            states[(r.GetInt64(0), r.GetInt64(1))] = new RoomState(r.GetString(2), r.GetInt64(3), r.GetInt64(4), r.IsDBNull(5) ? null : r.GetString(5));
+            states[(r.GetInt64(0), r.GetInt64(1))] = new RoomState(r.GetString(2), r.GetInt64(3), r.GetInt64(4), r.IsDBNull(5) ? null : r.GetString(5),
+                r.IsDBNull(6) ? null : r.GetInt64(6), r.GetInt64(7) != 0);
         }
 
         return states;

@@ -2,8 +2,11 @@ using System.Data.Common;
 
 namespace Lime.Server.Storage.Sql;
 
-/// <summary>A room row as the writer sees it (locked), with one user's role in it (null: not a member).</summary>
-internal readonly record struct RoomState(string Kind, long LastSeq, long MemberCount, string? Role);
+/// <summary>
+/// A room row as the writer sees it (locked), with one user's role in it (null: not a member), until when that member
+/// is muted, and whether the pair of a direct room is blocked. A deleted room has no state (not found).
+/// </summary>
+internal readonly record struct RoomState(string Kind, long LastSeq, long MemberCount, string? Role, long? MutedUntil = null, bool Blocked = false);
 
 /// <summary>The first stored copy of a message, found by its idempotency key.</summary>
 internal readonly record struct StoredMessage(long Seq, long Id, long CreatedAt);

@@ -38,12 +38,24 @@ public abstract partial class RoomWriter
             SetReaction r => ApplyReaction(sql, c, tx, state, r),
             SetPin p => ApplyPin(sql, c, tx, state, p),
             HideMessage h => ApplyHide(c, tx, h),
+            UpdateRoom u => ApplyUpdateRoom(sql, c, tx, state, u, now),
+            DeleteRoom gone => ApplyDeleteRoom(sql, c, tx, state, gone, now),
+            SetBan b => ApplySetBan(sql, c, tx, state, b, now),
+            SetMute m => ApplySetMute(sql, c, tx, state, m, now),
+            CreateInvite i => ApplyCreateInvite(sql, c, tx, state, i, now),
+            RevokeInvite r => ApplyRevokeInvite(sql, c, tx, state, r, now),
+            ResolveJoinRequest j => ApplyResolveJoinRequest(sql, c, tx, state, j, now),
             _ => throw new InvalidOperationException($"Unknown operation {op.GetType().Name}"),
         };
     }
 
     private RoomWriteResult ApplyEdit(Statements sql, DbConnection c, DbTransaction tx, RoomState state, EditMessage e, long now)
     {
+        if (Refusal(state) is { } refused)
+        {
+            throw refused;
+        }
+
         var message = LiveMessage(c, tx, e.RoomId, e.Seq);
         if (message.Sender != e.ActorId)
         {
@@ -98,6 +110,11 @@ public abstract partial class RoomWriter
 
     private RoomWriteResult ApplyReaction(Statements sql, DbConnection c, DbTransaction tx, RoomState state, SetReaction r)
     {
+        if (r.Add && Refusal(state) is { } refused)
+        {
+            throw refused;
+        }
+
         LiveMessage(c, tx, r.RoomId, r.Seq);
         var key = new { room = r.RoomId, seq = r.Seq, emoji = r.Emoji, user = r.ActorId };
         bool present = c.ExecuteScalar<long>(
@@ -190,18 +207,45 @@ public abstract partial class RoomWriter
     }
 
     /// <summary>Writes the operation's event with the room's next seq and advances the room.</summary>
-    private RoomWriteResult Append(Statements sql, DbConnection c, DbTransaction tx, RoomState state, RoomOperation op, string kind, long target, long now,
-        string? text = null, string? emoji = null)
+    private RoomWriteResult Append(Statements sql, DbConnection c, DbTransaction tx, RoomState state, RoomOperation op, string kind, long? target, long now,
+        string? text = null, string? emoji = null, Func<EventDto, EventDto>? with = null, long memberDelta = 0)
+    {
+        var e = WriteEvent(sql, c, tx, state, op.RoomId, op.ActorId, op.ClientMsgId, kind, target, now, text, emoji, with, memberDelta);
+        return new RoomWriteResult(null, [e], new AckDto(e.Id, op.RoomId, e.Seq, now, op.ClientMsgId ?? "", Duplicate: false), Changed: true);
+    }
+
+    private EventDto WriteEvent(Statements sql, DbConnection c, DbTransaction tx, RoomState state, long room, long actor, string? clientMsgId, string kind, long? target,
+        long now, string? text = null, string? emoji = null, Func<EventDto, EventDto>? with = null, long memberDelta = 0)
     {
         long seq = state.LastSeq + 1;
         long id = _ids.Next();
-        var e = new EventDto(Id(id), op.RoomId, seq, kind, op.ActorId, now, Text: text, ClientMsgId: op.ClientMsgId, Target: target, Emoji: emoji);
+        var e = new EventDto(Id(id), room, seq, kind, actor, now, Text: text, ClientMsgId: clientMsgId, Target: target, Emoji: emoji);
+        e = with?.Invoke(e) ?? e;
         c.Execute(
             "INSERT INTO events (room_id, seq, id, kind, sender_id, client_msg_id, text, reply_to, data, created_at, target_seq) " +
             "VALUES (@Room, @Seq, @id, @Kind, @Sender, @ClientMsgId, @Text, NULL, @data, @Ts, @Target)",
             new { e.Room, e.Seq, id, e.Kind, e.Sender, e.ClientMsgId, e.Text, data = EventData.Serialize(e), e.Ts, e.Target }, tx);
-        sql.AdvanceRoom(op.RoomId, seq, now, isMessage: false, memberDelta: 0);
-        return new RoomWriteResult(null, [e], new AckDto(e.Id, op.RoomId, seq, now, op.ClientMsgId ?? "", Duplicate: false), Changed: true);
+        sql.AdvanceRoom(room, seq, now, isMessage: false, memberDelta: memberDelta);
+        return e;
+    }
+
+    /// <summary>Why this member may not post in this room now (blocked direct room, muted), or null.</summary>
+    private static LimeException? Refusal(RoomState state)
+    {
+        if (state.Blocked)
+        {
+            return new LimeException(ErrorCodes.Blocked, "One of you blocked the other; this direct room is closed.");
+        }
+
+        long now = Now();
+        if (state.MutedUntil is { } until && until > now)
+        {
+            return until == long.MaxValue
+                ? new LimeException(ErrorCodes.Muted, "You are muted in this room.")
+                : new LimeException(ErrorCodes.Muted, "You are muted in this room for now.", TimeSpan.FromMilliseconds(until - now));
+        }
+
+        return null;
     }
 
     private static RoomWriteResult Unchanged() => new(null, [], null, Changed: false);

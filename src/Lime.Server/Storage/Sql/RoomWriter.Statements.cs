@@ -29,7 +29,9 @@ public abstract partial class RoomWriter
         public Statements(DbConnection c, SqlDialect dialect)
         {
             _findDuplicate = Command(c, "SELECT seq, id, created_at FROM events WHERE room_id = @room AND sender_id = @sender AND client_msg_id = @cmid", "@room", "@sender", "@cmid");
-            _roomAndMember = Command(c, "SELECT r.kind, r.last_seq, r.member_count, m.role FROM rooms r LEFT JOIN members m ON m.room_id = r.id AND m.user_id = @user WHERE r.id = @room" + dialect.LockRoom, "@room", "@user");
+            _roomAndMember = Command(c,
+                "SELECT r.kind, r.last_seq, r.member_count, m.role, m.muted_until, r.direct_blocked FROM rooms r LEFT JOIN members m ON m.room_id = r.id AND m.user_id = @user " +
+                "WHERE r.id = @room AND r.deleted_at IS NULL" + dialect.LockRoom, "@room", "@user");
             _insertEvent = Command(c,
                 "INSERT INTO events (room_id, seq, id, kind, sender_id, client_msg_id, text, reply_to, data, created_at) " +
                 "VALUES (@room, @seq, @id, @kind, @sender, @cmid, @text, @reply, @data, @at)",
@@ -122,7 +124,7 @@ public abstract partial class RoomWriter
         {
             Bind(_roomAndMember, room, user);
             using var r = _roomAndMember.ExecuteReader();
-            return r.Read() ? new RoomState(r.GetString(0), r.GetInt64(1), r.GetInt64(2), r.IsDBNull(3) ? null : r.GetString(3)) : null;
+            return r.Read() ? new RoomState(r.GetString(0), r.GetInt64(1), r.GetInt64(2), r.IsDBNull(3) ? null : r.GetString(3), r.IsDBNull(4) ? null : r.GetInt64(4), r.GetInt64(5) != 0) : null;
         }
 
         public long ReadSeq(long room, long user)

@@ -116,11 +116,12 @@ public sealed class SqlAccountStore(ISqlDatabase db) : IAccountStore
         return rows.Select(r => new ContactRecord(r.Id, r.Username, r.DisplayName, r.LastSeen, r.Hide != 0)).ToList();
     }
 
-    public async Task<IReadOnlyList<long>> WatchersOfAsync(long userId, CancellationToken ct)
+    public async Task<IReadOnlyList<long>> MutualContactsAsync(long userId, CancellationToken ct)
     {
         await using var c = await db.OpenConnectionAsync(ct);
         var rows = await c.QueryAsync<long>(new CommandDefinition(
-            "SELECT user_id FROM contacts WHERE contact_id = @userId", new { userId }, cancellationToken: ct));
+            "SELECT w.user_id FROM contacts w JOIN contacts k ON k.user_id = @userId AND k.contact_id = w.user_id WHERE w.contact_id = @userId",
+            new { userId }, cancellationToken: ct));
         return rows.AsList();
     }
 

@@ -9,7 +9,11 @@ public sealed class SqlRoomStore(ISqlDatabase db) : IRoomStore
 {
     internal const string RoomColumns =
         "r.id AS Id, r.kind AS Kind, r.name AS Name, r.topic AS Topic, r.direct_key AS DirectKey, r.created_by AS CreatedBy, " +
-        "r.created_at AS CreatedAt, r.last_seq AS LastSeq, r.last_msg_seq AS LastMsgSeq, r.last_activity_at AS LastActivityAt, r.member_count AS MemberCount, r.pinned AS Pinned";
+        "r.created_at AS CreatedAt, r.last_seq AS LastSeq, r.last_msg_seq AS LastMsgSeq, r.last_activity_at AS LastActivityAt, r.member_count AS MemberCount, r.pinned AS Pinned, " +
+        "r.description AS Description, r.approval_required AS ApprovalRequired";
+
+    /// <summary>How many columns <see cref="RoomColumns"/> has (where the next ones start in a combined row).</summary>
+    private const int RoomColumnCount = 14;
 
     private const string MemberColumns =
         "m.room_id AS RoomId, m.user_id AS UserId, m.role AS Role, m.joined_at AS JoinedAt, m.joined_seq AS JoinedSeq, m.read_seq AS ReadSeq";
@@ -23,7 +27,7 @@ public sealed class SqlRoomStore(ISqlDatabase db) : IRoomStore
     {
         await using var c = await db.OpenConnectionAsync(ct);
         return await c.QuerySingleOrDefaultAsync<RoomRecord>(new CommandDefinition(
-            $"SELECT {RoomColumns} FROM rooms r WHERE r.id = @roomId", new { roomId }, cancellationToken: ct));
+            $"SELECT {RoomColumns} FROM rooms r WHERE r.id = @roomId AND r.deleted_at IS NULL", new { roomId }, cancellationToken: ct));
     }
 
     public async Task<RoomRecord?> FindDirectAsync(string directKey, CancellationToken ct)
@@ -43,11 +47,12 @@ public sealed class SqlRoomStore(ISqlDatabase db) : IRoomStore
     public async Task<IReadOnlyList<MemberDto>> ListMembersAsync(long roomId, long afterUserId, int limit, CancellationToken ct)
     {
         await using var c = await db.OpenConnectionAsync(ct);
-        var rows = await c.QueryAsync<(long UserId, string Username, string DisplayName, string Role, long JoinedAt, long ReadSeq)>(new CommandDefinition(
-            "SELECT m.user_id, u.username, u.display_name, m.role, m.joined_at, m.read_seq FROM members m JOIN users u ON u.id = m.user_id " +
+        var rows = await c.QueryAsync<(long UserId, string Username, string DisplayName, string Role, long JoinedAt, long ReadSeq, long? MutedUntil)>(new CommandDefinition(
+            "SELECT m.user_id, u.username, u.display_name, m.role, m.joined_at, m.read_seq, m.muted_until FROM members m JOIN users u ON u.id = m.user_id " +
             "WHERE m.room_id = @roomId AND m.user_id > @afterUserId ORDER BY m.user_id LIMIT @limit",
             new { roomId, afterUserId, limit }, cancellationToken: ct));
-        return rows.Select(r => new MemberDto(r.UserId, r.Username, r.DisplayName, r.Role, r.JoinedAt, r.ReadSeq)).ToList();
+        long now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        return rows.Select(r => new MemberDto(r.UserId, r.Username, r.DisplayName, r.Role, r.JoinedAt, r.ReadSeq, r.MutedUntil > now ? r.MutedUntil : null)).ToList();
     }
 
     public async Task<long?> OldestMemberWithRoleAsync(long roomId, string role, long except, CancellationToken ct)
@@ -90,9 +95,10 @@ public sealed class SqlRoomStore(ISqlDatabase db) : IRoomStore
         while (await reader.ReadAsync(ct))
         {
             var room = ReadRoom(reader, 0);
-            var member = new MemberRecord(reader.GetInt64(12), reader.GetInt64(13), reader.GetString(14), reader.GetInt64(15), reader.GetInt64(16), reader.GetInt64(17));
-            long unread = reader.GetInt64(18);
-            EventDto? last = reader.IsDBNull(19) ? null : ReadEvent(reader, 19);
+            const int m = RoomColumnCount;
+            var member = new MemberRecord(reader.GetInt64(m), reader.GetInt64(m + 1), reader.GetString(m + 2), reader.GetInt64(m + 3), reader.GetInt64(m + 4), reader.GetInt64(m + 5));
+            long unread = reader.GetInt64(m + 6);
+            EventDto? last = reader.IsDBNull(m + 7) ? null : ReadEvent(reader, m + 7);
             list.Add(new RoomListRow(room, member, last, unread));
         }
 
@@ -105,7 +111,7 @@ public sealed class SqlRoomStore(ISqlDatabase db) : IRoomStore
         string lower = prefix.ToLowerInvariant();
         // Range scan on (kind, name_lower): [prefix, prefix + U+FFFF).
         var rows = await c.QueryAsync<RoomRecord>(new CommandDefinition(
-            $"SELECT {RoomColumns} FROM rooms r WHERE r.kind = 'channel' AND r.name_lower >= @lower AND r.name_lower < @upper " +
+            $"SELECT {RoomColumns} FROM rooms r WHERE r.kind = 'channel' AND r.deleted_at IS NULL AND r.name_lower >= @lower AND r.name_lower < @upper " +
             "AND (@hasCursor = 0 OR r.name_lower > @afterName OR (r.name_lower = @afterName AND r.id > @afterId)) " +
             "ORDER BY r.name_lower, r.id LIMIT @limit",
             new { lower, upper = lower + '\uffff', hasCursor = after is null ? 0 : 1, afterName = after?.Name ?? "", afterId = after?.RoomId ?? 0, limit },
@@ -284,7 +290,7 @@ public sealed class SqlRoomStore(ISqlDatabase db) : IRoomStore
     internal static RoomRecord ReadRoom(DbDataReader r, int o) => new(
         r.GetInt64(o), r.GetString(o + 1), r.IsDBNull(o + 2) ? null : r.GetString(o + 2), r.IsDBNull(o + 3) ? null : r.GetString(o + 3),
         r.IsDBNull(o + 4) ? null : r.GetString(o + 4), r.GetInt64(o + 5), r.GetInt64(o + 6), r.GetInt64(o + 7), r.GetInt64(o + 8),
-        r.GetInt64(o + 9), r.GetInt64(o + 10), r.IsDBNull(o + 11) ? null : r.GetString(o + 11));
+        r.GetInt64(o + 9), r.GetInt64(o + 10), r.IsDBNull(o + 11) ? null : r.GetString(o + 11), r.IsDBNull(o + 12) ? null : r.GetString(o + 12), r.GetInt64(o + 13));
 
     /// <summary>Reads the columns of <see cref="EventColumns"/> starting at <paramref name="o"/>.</summary>
     internal static EventDto ReadEvent(DbDataReader r, int o)
@@ -306,6 +312,12 @@ public sealed class SqlRoomStore(ISqlDatabase db) : IRoomStore
             Name: data?.Name,
             Target: r.IsDBNull(o + 10) ? null : r.GetInt64(o + 10),
             Emoji: data?.Emoji,
+            Topic: data?.Topic,
+            Description: data?.Description,
+            ApprovalRequired: data?.ApprovalRequired,
+            Until: data?.Until,
+            Invite: data?.Invite,
+            MaxUses: data?.MaxUses,
             EditedAt: r.IsDBNull(o + 11) ? null : r.GetInt64(o + 11),
             Deleted: deleted ? true : null);
     }
