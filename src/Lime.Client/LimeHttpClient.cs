@@ -202,6 +202,10 @@ public sealed partial class LimeHttpClient
     public Task<BadgeResponse> GetBadgeAsync(CancellationToken ct = default) =>
         SendAsync(HttpMethod.Get, "api/me/unread", null, Json.BadgeResponse, ct);
 
+    /// <summary>GET api/me/mentions?cursor=&amp;limit=: messages that mention this user, newest first.</summary>
+    public Task<MentionListResponse> ListMentionsAsync(string? cursor = null, int? limit = null, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Get, Query("api/me/mentions", ("cursor", cursor), ("limit", Str(limit))), null, Json.MentionListResponse, ct);
+
     /// <summary>GET api/contacts: the contact list with presence.</summary>
     public Task<ContactDto[]> ListContactsAsync(CancellationToken ct = default) =>
         SendAsync(HttpMethod.Get, "api/contacts", null, Json.ContactDtoArray, ct);

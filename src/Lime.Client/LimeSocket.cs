@@ -82,7 +82,8 @@ public sealed class LimeSocket : IAsyncDisposable
 
     /// <summary>
     /// Ephemeral frames: <see cref="ReadFrame"/> (a read watermark moved), <see cref="TypingFrame"/>,
-    /// <see cref="PresenceFrame"/> and <see cref="HiddenFrame"/> (this user hid a message on another device). Bounded: keeps the newest 16,384. Completes when the connection ends.
+    /// <see cref="PresenceFrame"/>, <see cref="HiddenFrame"/> (this user hid a message on another device) and
+    /// <see cref="MentionFrame"/> (this user was mentioned). Bounded: keeps the newest 16,384. Completes when the connection ends.
     /// </summary>
     public ChannelReader<object> Signals => _signals.Reader;
 
@@ -165,9 +166,18 @@ public sealed class LimeSocket : IAsyncDisposable
     /// with the server's code for an error reply, or code "closed" if the connection ends first. Cancelling
     /// abandons the wait; cancelling while the frame is being written aborts the connection.
     /// </summary>
-    public async Task<AckDto> SendMessageAsync(long room, string clientMsgId, string text, long? replyTo = null, CancellationToken ct = default)
+    public Task<AckDto> SendMessageAsync(long room, string clientMsgId, string text, long? replyTo = null, CancellationToken ct = default) =>
+        SendMessageAsync(room, new SendMessageRequest(clientMsgId, text, replyTo), ct);
+
+    /// <summary>Sends a message with everything a REST send can carry (a reply, <c>mentions</c>, <c>mention_room</c>); as <see cref="SendMessageAsync(long, string, string, long?, CancellationToken)"/>.</summary>
+    public async Task<AckDto> SendMessageAsync(long room, SendMessageRequest message, CancellationToken ct = default)
     {
-        var frame = new ClientFrame { Type = ClientFrameTypes.Send, Room = room, ClientMsgId = clientMsgId, Text = text, ReplyTo = replyTo };
+        ArgumentNullException.ThrowIfNull(message);
+        var frame = new ClientFrame
+        {
+            Type = ClientFrameTypes.Send, Room = room, ClientMsgId = message.ClientMsgId, Text = message.Text, ReplyTo = message.ReplyTo,
+            Mentions = message.Mentions, MentionRoom = message.MentionRoom,
+        };
         var ack = await RequestAsync<AckFrame>(frame, ct);
         return ack.Ack;
     }
@@ -595,6 +605,9 @@ public sealed class LimeSocket : IAsyncDisposable
                 break;
             case ServerFrameTypes.Presence:
                 _signals.Writer.TryWrite(Parse(json, Json.PresenceFrame));
+                break;
+            case ServerFrameTypes.Mention:
+                _signals.Writer.TryWrite(Parse(json, Json.MentionFrame));
                 break;
             case ServerFrameTypes.Error:
                 var error = Parse(json, Json.ErrorFrame);

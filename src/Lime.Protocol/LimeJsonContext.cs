@@ -70,6 +70,8 @@ namespace Lime.Protocol;
 [JsonSerializable(typeof(OperationAckDto))]
 [JsonSerializable(typeof(OpAckFrame))]
 [JsonSerializable(typeof(HiddenFrame))]
+[JsonSerializable(typeof(MentionFrame))]
+[JsonSerializable(typeof(MentionListResponse))]
 [JsonSerializable(typeof(UpdateRoomRequest))]
 [JsonSerializable(typeof(MuteMemberRequest))]
 [JsonSerializable(typeof(BanListResponse))]

@@ -53,7 +53,11 @@ public sealed record AddMembersRequest(long[] UserIds);
 
 public sealed record SetRoleRequest(string Role);
 
-public sealed record SendMessageRequest(string ClientMsgId, string Text, long? ReplyTo = null);
+/// <summary>
+/// POST api/rooms/{id}/messages. <c>mentions</c>: user ids the message mentions (members only; others are dropped
+/// silently); <c>mention_room</c>: it mentions everyone (<c>@room</c>, subject to the room's size and the sender's role).
+/// </summary>
+public sealed record SendMessageRequest(string ClientMsgId, string Text, long? ReplyTo = null, long[]? Mentions = null, bool? MentionRoom = null);
 
 /// <summary>The acknowledgement of a durable send. Returned again, unchanged, for a retry with the same client_msg_id.</summary>
 public sealed record AckDto(string Id, long Room, long Seq, long Ts, string ClientMsgId, bool Duplicate);
@@ -62,7 +66,8 @@ public sealed record AckDto(string Id, long Room, long Seq, long Ts, string Clie
 /// A room event: a message, an operation on a message (edit, delete, reaction, pin), or a system event (room
 /// created, members joined/added/left/removed, role changed). <c>users</c>, <c>role</c> and <c>name</c> are set on
 /// system events; <c>text</c>, <c>reply_to</c> and <c>client_msg_id</c> on messages (<c>client_msg_id</c> also on
-/// operations sent with one); <c>target</c> (the seq of the message operated on) and <c>emoji</c> on operations.
+/// operations sent with one); <c>target</c> (the seq of the message operated on) and <c>emoji</c> on operations;
+/// <c>mentions</c> (the members it mentions) and <c>mention_room</c> (<c>@room</c>) on messages that have them.
 /// On <c>message</c> events read from history or sync, <c>edited_at</c>, <c>deleted</c>, <c>reactions</c> and
 /// <c>hidden</c> give the message's state as of the read (see docs/protocol.md §5, "Message state").
 /// </summary>
@@ -90,13 +95,21 @@ public sealed record EventDto(
     bool? ApprovalRequired = null,
     long? Until = null,
     long? Invite = null,
-    int? MaxUses = null);
+    int? MaxUses = null,
+    long[]? Mentions = null,
+    bool? MentionRoom = null);
 
 /// <summary>
 /// The users who reacted to a message with one emoji, in the order they reacted (<c>users</c> in small rooms only;
 /// large rooms get <c>count</c> alone).
 /// </summary>
 public sealed record ReactionDto(string Emoji, int Count, long[]? Users = null);
+
+/// <summary>
+/// GET api/me/mentions: messages that mention the caller (by id or through <c>@room</c>) in rooms they are still a
+/// member of, newest first, with their current text; deleted and hidden ones are left out.
+/// </summary>
+public sealed record MentionListResponse(EventDto[] Mentions, string? NextCursor);
 
 /// <summary>
 /// A page of events in ascending seq order. <c>as_of</c>: the room's last seq when the page was read; the state of

@@ -31,6 +31,12 @@ public sealed record ClientFrame
 
     /// <summary><c>react</c>, <c>unreact</c>: the emoji (one grapheme cluster that is an emoji).</summary>
     public string? Emoji { get; init; }
+
+    /// <summary><c>send</c>: user ids the message mentions (non-members are dropped at commit).</summary>
+    public long[]? Mentions { get; init; }
+
+    /// <summary><c>send</c>: the message mentions everyone in the room (<c>@room</c>).</summary>
+    public bool? MentionRoom { get; init; }
 }
 
 /// <summary>Client frame types.</summary>
@@ -68,6 +74,7 @@ public static class ServerFrameTypes
     public const string Presence = "presence";
     public const string OpAck = "op_ack";
     public const string Hidden = "hidden";
+    public const string Mention = "mention";
 }
 
 /// <summary>First frame on every connection.</summary>
@@ -152,6 +159,16 @@ public sealed record HiddenFrame(string? Id, long Room, long Seq)
 {
     [JsonPropertyOrder(-1)]
     public string Type => ServerFrameTypes.Hidden;
+}
+
+/// <summary>
+/// The user was mentioned by name (<c>mentions</c>) in the message at <c>seq</c>: to every connection of the mentioned
+/// user, after the commit, at most once. The message itself arrives as an <c>event</c> like any other.
+/// </summary>
+public sealed record MentionFrame(long Room, long Seq, long Sender)
+{
+    [JsonPropertyOrder(-1)]
+    public string Type => ServerFrameTypes.Mention;
 }
 
 public sealed record ErrorFrame(string? Id, string Code, string Message, int? RetryAfterMs = null)

@@ -100,6 +100,18 @@ public sealed class MessageOptions
     /// <summary>Most pinned messages in one room.</summary>
     [Range(1, 1000)]
     public int MaxPinsPerRoom { get; set; } = 50;
+
+    /// <summary>Most user ids in one message's <c>mentions</c>.</summary>
+    [Range(1, 1000)]
+    public int MaxMentions { get; set; } = 50;
+
+    /// <summary>In groups and channels with more members than this, only the owner and admins may mention <c>@room</c>.</summary>
+    [Range(0, 1_000_000)]
+    public int RoomMentionOpenMembers { get; set; } = 20;
+
+    /// <summary>Channels with more members than this refuse <c>@room</c> from anyone, moderators too (0 = no limit).</summary>
+    [Range(0, 1_000_000)]
+    public int RoomMentionMaxChannelMembers { get; set; } = 100;
 }
 
 public sealed class PresenceOptions

@@ -26,6 +26,8 @@ public sealed class OptionsValidationTests
     [InlineData("Lime:Presence:TimeoutSeconds", "0")]
     [InlineData("Lime:Messages:MaxReactionsPerMessage", "0")]
     [InlineData("Lime:Messages:EditWindowSeconds", "-1")]
+    [InlineData("Lime:Messages:MaxMentions", "0")]
+    [InlineData("Lime:Messages:RoomMentionOpenMembers", "-1")]
     [InlineData("Lime:Push:PreviewLength", "0")]
     [InlineData("Lime:Push:Apns:TokenRefreshMinutes", "5")]
     [InlineData("Lime:Push:WebPush:TtlSeconds", "-1")]

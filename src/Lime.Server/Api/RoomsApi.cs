@@ -30,6 +30,7 @@ public static class RoomsApi
         rooms.MapGet("/{id:long}/events/{seq:long}/readers", ReadersAsync).ProducesLimeProblems(400, 401, 403, 404);
         app.MapPost("/api/sync", SyncAsync).WithTags("Rooms").RequireAuthorization().ProducesLimeProblems(400, 401);
         app.MapGet("/api/me/unread", BadgeAsync).WithTags("Rooms").RequireAuthorization().ProducesLimeProblems(401);
+        app.MapGet("/api/me/mentions", ListMentionsAsync).WithTags("Rooms").RequireAuthorization().ProducesLimeProblems(400, 401);
 
         app.MapGet("/api/channels", SearchChannelsAsync).WithTags("Rooms").RequireAuthorization().ProducesLimeProblems(400, 401);
         return app;
@@ -90,7 +91,7 @@ public static class RoomsApi
     private static async Task<Results<Created<AckDto>, Ok<AckDto>>> SendAsync(long id, SendMessageRequest request, ClaimsPrincipal user, ChatService chat)
     {
         // Not cancelled with the request: once queued the message may commit, and a retry resolves the outcome.
-        var ack = await chat.SendAsync(user.UserId(), id, request.ClientMsgId, request.Text, request.ReplyTo);
+        var ack = await chat.SendAsync(user.UserId(), id, request.ClientMsgId, request.Text, request.ReplyTo, request.Mentions, request.MentionRoom);
         return ack.Duplicate ? TypedResults.Ok(ack) : TypedResults.Created($"/api/rooms/{id}/events/around/{ack.Seq}", ack);
     }
 
@@ -111,6 +112,9 @@ public static class RoomsApi
 
     private static async Task<Ok<BadgeResponse>> BadgeAsync(ClaimsPrincipal user, ReadReceipts receipts, CancellationToken ct) =>
         TypedResults.Ok(await receipts.BadgeAsync(user.UserId(), ct));
+
+    private static async Task<Ok<MentionListResponse>> ListMentionsAsync(ClaimsPrincipal user, ChatService chat, string? cursor, int? limit, CancellationToken ct) =>
+        TypedResults.Ok(await chat.ListMentionsAsync(user.UserId(), cursor, limit, ct));
 
     private static async Task<Ok<ChannelListResponse>> SearchChannelsAsync(ClaimsPrincipal user, ChatService chat, string? q, string? cursor, int? limit, CancellationToken ct) =>
         TypedResults.Ok(await chat.SearchChannelsAsync(user.UserId(), q, cursor, limit, ct));

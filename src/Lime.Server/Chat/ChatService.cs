@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Threading.RateLimiting;
 using Lime.Protocol;
+using Lime.Server.Fanout;
 using Lime.Server.Storage;
 using Microsoft.Extensions.Options;
 
@@ -27,10 +28,14 @@ public sealed class ChatService : IDisposable
 
     private readonly IModerationStore _moderation;
     private readonly RoomModeration _moderate;
+    private readonly IFanout _fanout;
+    private readonly MessageOptions _messages;
 
     public ChatService(IRoomWriter writer, IRoomStore rooms, IAccountStore accounts, MessageStates states, IModerationStore moderation, RoomModeration moderate,
-        IOptions<LimeOptions> options)
+        IFanout fanout, IOptions<LimeOptions> options)
     {
+        _fanout = fanout;
+        _messages = options.Value.Messages;
         _moderation = moderation;
         _moderate = moderate;
         _writer = writer;
@@ -51,8 +56,13 @@ public sealed class ChatService : IDisposable
 
     public void Dispose() => _sendLimiter.Dispose();
 
-    /// <summary>Sends a message. The returned ack means the message is durably committed with its seq.</summary>
-    public Task<AckDto> SendAsync(long userId, long roomId, string? clientMsgId, string? text, long? replyTo, CancellationToken ct = default)
+    /// <summary>
+    /// Sends a message. The returned ack means the message is durably committed with its seq. <paramref name="mentions"/>
+    /// (user ids) and <paramref name="mentionRoom"/> (@room) are settled at commit (docs/protocol.md §12); each member
+    /// mentioned by id then gets a live <c>mention</c> frame.
+    /// </summary>
+    public Task<AckDto> SendAsync(long userId, long roomId, string? clientMsgId, string? text, long? replyTo, long[]? mentions = null, bool? mentionRoom = null,
+        CancellationToken ct = default)
     {
         if (string.IsNullOrEmpty(clientMsgId) || clientMsgId.Length > MaxClientMsgIdLength)
         {
@@ -70,6 +80,13 @@ public sealed class ChatService : IDisposable
             throw new LimeException(ErrorCodes.MessageTooLarge, $"text is {bytes} UTF-8 bytes; the limit is {_limits.MaxTextBytes}.");
         }
 
+        if (mentions is { } ids && (ids.Length > _messages.MaxMentions || ids.Any(u => u <= 0)))
+        {
+            throw LimeException.Validation($"mentions holds at most {_messages.MaxMentions} user ids, each a positive number.");
+        }
+
+        long[]? named = mentions?.Where(u => u != userId).Distinct().ToArray() is { Length: > 0 } others ? others : null;
+
         using var lease = _sendLimiter.AttemptAcquire(userId);
         if (!lease.IsAcquired)
         {
@@ -77,10 +94,38 @@ public sealed class ChatService : IDisposable
             throw new LimeException(ErrorCodes.RateLimited, "Too many messages; slow down.", retryAfter);
         }
 
-        return SendCoreAsync(new AppendMessage(roomId, userId, clientMsgId, text, replyTo), ct);
+        return SendCoreAsync(new AppendMessage(roomId, userId, clientMsgId, text, replyTo, named, mentionRoom == true), ct);
     }
 
-    private async Task<AckDto> SendCoreAsync(AppendMessage write, CancellationToken ct) => (await _writer.WriteAsync(write, ct)).Ack!;
+    private async Task<AckDto> SendCoreAsync(AppendMessage write, CancellationToken ct)
+    {
+        var result = await _writer.WriteAsync(write, ct);
+        if (result.Events is [{ Mentions: { Length: > 0 } mentioned } message])
+        {
+            // After the commit, at most once (a retry that finds the message stored sends none): the truth is GET api/me/mentions.
+            byte[] frame = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(new MentionFrame(message.Room, message.Seq, message.Sender), LimeJsonContext.Default.MentionFrame);
+            _fanout.Signal(new Signal(null, mentioned, frame));
+        }
+
+        return result.Ack!;
+    }
+
+    /// <summary>
+    /// The messages that mention the user, newest first (<see cref="IRoomStore.ListMentionsAsync"/>); the cursor is the
+    /// last message's id.
+    /// </summary>
+    public async Task<MentionListResponse> ListMentionsAsync(long userId, string? cursor, int? limit, CancellationToken ct = default)
+    {
+        long before = long.MaxValue;
+        if (cursor is not null && !long.TryParse(cursor, NumberStyles.None, CultureInfo.InvariantCulture, out before))
+        {
+            throw LimeException.Validation("Malformed cursor.");
+        }
+
+        int take = PageSize(limit);
+        var events = await _rooms.ListMentionsAsync(userId, before, take, ct);
+        return new MentionListResponse([.. events], events.Count == take ? events[^1].Id : null);
+    }
 
     /// <summary>Gets or creates the one direct room of two users.</summary>
     public async Task<(RoomDto Room, bool Created)> CreateDirectAsync(long userId, long peerId, CancellationToken ct = default)

@@ -35,8 +35,9 @@ public interface IPushStore
     /// <summary>
     /// For the message entries with these outbox ids (one query for a whole batch): each message that has candidates,
     /// with one row per target of every member who may be pushed about it — not the sender, not yet read past it,
-    /// level not 'none', room not muted at <paramref name="now"/>, device not logged out. Connection state, quiet
-    /// hours and mentions are the caller's to check.
+    /// level not 'none', room not muted at <paramref name="now"/> (unless the message mentions them by id), device not
+    /// logged out; each says whether the message mentions them. Connection state, quiet hours and the mentions-only
+    /// rule are the caller's to check.
     /// </summary>
     Task<IReadOnlyList<MessageRecipients>> RecipientsAsync(IReadOnlyCollection<long> outboxIds, long now, CancellationToken ct);
 

@@ -7,8 +7,9 @@ namespace Lime.Server.Push;
 /// <summary>
 /// Who of the store's candidates (<see cref="IPushStore.RecipientsAsync"/>: not the sender, unread, not muted, level
 /// not none) is actually pushed: not connected to this node (per user or per device, <see cref="PushOptions.Audience"/>),
-/// mentioned when they asked for mentions only or the room is large (a direct message always counts as a mention),
-/// and not inside their quiet hours.
+/// mentioned when they asked for mentions only or the room is large (a direct message always counts as a mention; so do a
+/// structured mention, by id or @room, and — for clients that send none — <c>@username</c> in the text), and not inside
+/// their quiet hours.
 /// </summary>
 public sealed class PushAudience(ConnectionRegistry connections, IOptions<LimeOptions> options)
 {
@@ -35,7 +36,7 @@ public sealed class PushAudience(ConnectionRegistry connections, IOptions<LimeOp
         }
 
         bool mentionsOnly = r.Level == PushLevels.Mentions || message.MemberCount > _largeRoom;
-        if (mentionsOnly && message.RoomKind != RoomKinds.Direct && !Mentions(message.Text, r.Username))
+        if (mentionsOnly && message.RoomKind != RoomKinds.Direct && !r.Mentioned && !Mentions(message.Text, r.Username))
         {
             return false;
         }

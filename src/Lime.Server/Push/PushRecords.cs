@@ -5,8 +5,11 @@ namespace Lime.Server.Push;
 /// <summary>A device's push target. Token: FCM/APNs token, Web Push endpoint, or the webhook's opaque address.</summary>
 public sealed record PushTarget(long Id, long UserId, long DeviceId, string Kind, string Token, string? Environment, string? P256dh, string? Auth, long CreatedAt);
 
-/// <summary>A member who may be pushed about a message, one row per target, with their settings.</summary>
-public sealed record PushRecipient(PushTarget Target, string Username, string Level, long? QuietStart, long? QuietEnd, string? TimeZone);
+/// <summary>
+/// A member who may be pushed about a message, one row per target, with their settings; <see cref="Mentioned"/>: the
+/// message mentions them (by id or through @room).
+/// </summary>
+public sealed record PushRecipient(PushTarget Target, string Username, string Level, long? QuietStart, long? QuietEnd, string? TimeZone, bool Mentioned = false);
 
 /// <summary>A message as a push needs it: where, who, what.</summary>
 public sealed record PushMessage(long RoomId, long Seq, string EventKind, string RoomKind, string? RoomName, long MemberCount, long SenderId, string SenderName, string? Text);

@@ -131,7 +131,8 @@ public sealed class SqlPushStore(ISqlDatabase db) : IPushStore
         var rows = await c.QueryAsync<RecipientRow>(new CommandDefinition(
             $"SELECT o.id AS EntryId, e.room_id AS RoomId, e.seq AS Seq, e.kind AS EventKind, r.kind AS RoomKind, r.name AS RoomName, " +
             "r.member_count AS MemberCount, e.sender_id AS SenderId, su.display_name AS SenderName, e.text AS Text, " +
-            $"{TargetColumns}, u.username AS Username, s.level AS Level, s.quiet_start AS QuietStart, s.quiet_end AS QuietEnd, s.time_zone AS TimeZone " +
+            $"{TargetColumns}, u.username AS Username, s.level AS Level, s.quiet_start AS QuietStart, s.quiet_end AS QuietEnd, s.time_zone AS TimeZone, " +
+            "mn.everyone AS MentionEveryone " +
             "FROM outbox o " +
             "JOIN events e ON e.room_id = o.room_id AND e.seq = o.seq AND e.kind = 'message' AND e.deleted_at IS NULL " +
             "JOIN rooms r ON r.id = e.room_id " +
@@ -141,8 +142,10 @@ public sealed class SqlPushStore(ISqlDatabase db) : IPushStore
             "JOIN devices d ON d.id = t.device_id AND d.revoked_at IS NULL " +
             "JOIN users u ON u.id = m.user_id " +
             "LEFT JOIN push_settings s ON s.user_id = m.user_id " +
+            "LEFT JOIN mentions mn ON mn.user_id = m.user_id AND mn.event_id = e.id " +
             $"WHERE o.id IN {db.Dialect.IdList("@ids")} AND coalesce(s.level, 'all') <> 'none' " +
-            "AND NOT EXISTS (SELECT 1 FROM push_mutes x WHERE x.user_id = m.user_id AND x.room_id = m.room_id AND (x.until IS NULL OR x.until > @now)) " +
+            // A mention by id gets through a room mute; @room does not.
+            "AND (mn.everyone = 0 OR NOT EXISTS (SELECT 1 FROM push_mutes x WHERE x.user_id = m.user_id AND x.room_id = m.room_id AND (x.until IS NULL OR x.until > @now))) " +
             "ORDER BY o.id, t.id",
             new { ids = db.Dialect.IdListValue(outboxIds), now }, cancellationToken: ct));
         return rows.GroupBy(r => r.EntryId).Select(g =>
@@ -151,7 +154,7 @@ public sealed class SqlPushStore(ISqlDatabase db) : IPushStore
             var message = new PushMessage(f.RoomId, f.Seq, f.EventKind, f.RoomKind, f.RoomName, f.MemberCount, f.SenderId, f.SenderName, f.Text);
             return new MessageRecipients(g.Key, message, [.. g.Select(r => new PushRecipient(
                 new PushTarget(r.Id, r.UserId, r.DeviceId, r.Kind, r.Token, r.Environment, r.P256dh, r.Auth, r.CreatedAt),
-                r.Username, r.Level ?? PushLevels.All, r.QuietStart, r.QuietEnd, r.TimeZone))]);
+                r.Username, r.Level ?? PushLevels.All, r.QuietStart, r.QuietEnd, r.TimeZone, r.MentionEveryone is not null))]);
         }).ToList();
     }
 
@@ -179,5 +182,5 @@ public sealed class SqlPushStore(ISqlDatabase db) : IPushStore
     private sealed record RecipientRow(
         long EntryId, long RoomId, long Seq, string EventKind, string RoomKind, string? RoomName, long MemberCount, long SenderId, string SenderName, string? Text,
         long Id, long UserId, long DeviceId, string Kind, string Token, string? Environment, string? P256dh, string? Auth, long CreatedAt,
-        string Username, string? Level, long? QuietStart, long? QuietEnd, string? TimeZone);
+        string Username, string? Level, long? QuietStart, long? QuietEnd, string? TimeZone, long? MentionEveryone);
 }

@@ -4,7 +4,7 @@ using Lime.Protocol;
 
 namespace Lime.Server.Storage;
 
-/// <summary>The JSON kept in events.data for system events and operations (fields without a column of their own).</summary>
+/// <summary>The JSON kept in events.data for system events, operations and the mentions of messages (fields without a column of their own).</summary>
 public sealed record EventData(
     long[]? Users,
     string? Role,
@@ -15,11 +15,13 @@ public sealed record EventData(
     bool? ApprovalRequired = null,
     long? Until = null,
     long? Invite = null,
-    int? MaxUses = null)
+    int? MaxUses = null,
+    long[]? Mentions = null,
+    bool? MentionRoom = null)
 {
     public static string? Serialize(EventDto e)
     {
-        var data = new EventData(e.Users, e.Role, e.Name, e.Emoji, e.Topic, e.Description, e.ApprovalRequired, e.Until, e.Invite, e.MaxUses);
+        var data = new EventData(e.Users, e.Role, e.Name, e.Emoji, e.Topic, e.Description, e.ApprovalRequired, e.Until, e.Invite, e.MaxUses, e.Mentions, e.MentionRoom);
         return data == Empty ? null : JsonSerializer.Serialize(data, StorageJsonContext.Default.EventData);
     }
 

@@ -59,6 +59,12 @@ public interface IRoomStore
     /// <summary>The messages the user hid for themself in the given rooms.</summary>
     Task<IReadOnlyList<(long Room, long Seq)>> GetHiddenAsync(long userId, IReadOnlyCollection<long> roomIds, CancellationToken ct);
 
+    /// <summary>
+    /// Messages that mention the user (by id or through @room), newest first, older than the message id
+    /// <paramref name="beforeEventId"/>: only in rooms the user is still a member of, never deleted or hidden ones.
+    /// </summary>
+    Task<IReadOnlyList<EventDto>> ListMentionsAsync(long userId, long beforeEventId, int limit, CancellationToken ct);
+
     /// <summary>Throws if the store cannot be reached.</summary>
     Task PingAsync(CancellationToken ct);
 }

@@ -32,8 +32,13 @@ public static class OutboxTopics
     public const string Message = "message";
 }
 
-/// <summary>A message. A repeat of (room, sender, client_msg_id) returns the first ack, flagged duplicate.</summary>
-public sealed record AppendMessage(long RoomId, long SenderId, string ClientMsgId, string Text, long? ReplyTo) : RoomWrite;
+/// <summary>
+/// A message. A repeat of (room, sender, client_msg_id) returns the first ack, flagged duplicate. <see cref="Mentions"/>
+/// (distinct, never the sender) are kept for the users who are members at commit; <see cref="MentionRoom"/> is checked
+/// at commit against the room's size and the sender's role.
+/// </summary>
+public sealed record AppendMessage(long RoomId, long SenderId, string ClientMsgId, string Text, long? ReplyTo, long[]? Mentions = null, bool MentionRoom = false)
+    : RoomWrite;
 
 /// <summary>A new room with its creator as owner and the other members; for direct rooms, get-or-create by key.</summary>
 public sealed record CreateRoom(string Kind, string? Name, string? Topic, long CreatorId, long[] MemberIds, string? DirectKey) : RoomWrite;

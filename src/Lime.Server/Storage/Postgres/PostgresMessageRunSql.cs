@@ -7,8 +7,8 @@ using NpgsqlTypes;
 namespace Lime.Server.Storage.Postgres;
 
 /// <summary>
-/// A run of messages in three round trips whatever its length: lock its rooms, look up retries, then one
-/// <see cref="NpgsqlBatch"/> inserting every event and outbox row and advancing every room and read watermark. The
+/// A run of messages in three round trips whatever its length (a fourth when some mention members): lock its rooms,
+/// look up retries, then one <see cref="NpgsqlBatch"/> inserting every event, mention and outbox row and advancing every room and read watermark. The
 /// rows travel as arrays (unnest), so each statement's text is fixed and stays prepared.
 /// </summary>
 internal sealed class PostgresMessageRunSql(NpgsqlConnection connection) : IMessageRunSql
@@ -26,8 +26,12 @@ internal sealed class PostgresMessageRunSql(NpgsqlConnection connection) : IMess
 
     private const string InsertEventsSql =
         "INSERT INTO events (room_id, seq, id, kind, sender_id, client_msg_id, text, reply_to, data, created_at) " +
-        "SELECT room, seq, id, @kind, sender, cmid, text, reply, NULL, at " +
-        "FROM unnest(@rooms, @seqs, @ids, @senders, @cmids, @texts, @replies, @ats) AS u(room, seq, id, sender, cmid, text, reply, at)";
+        "SELECT room, seq, id, @kind, sender, cmid, text, reply, data, at " +
+        "FROM unnest(@rooms, @seqs, @ids, @senders, @cmids, @texts, @replies, @datas, @ats) AS u(room, seq, id, sender, cmid, text, reply, data, at)";
+
+    private const string InsertMentionsSql =
+        "INSERT INTO mentions (user_id, event_id, room_id, seq, everyone) " +
+        "SELECT * FROM unnest(@users, @events, @rooms, @seqs, @everyone)";
 
     private const string InsertOutboxSql =
         "INSERT INTO outbox (room_id, seq, topic, created_at, next_attempt_at) " +
@@ -87,8 +91,20 @@ internal sealed class PostgresMessageRunSql(NpgsqlConnection connection) : IMess
         events.Parameters.Add(new NpgsqlParameter<string[]>("cmids", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = [.. rows.ClientMsgIds] });
         events.Parameters.Add(new NpgsqlParameter<string?[]>("texts", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = [.. rows.Texts] });
         events.Parameters.Add(new NpgsqlParameter<long?[]>("replies", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { TypedValue = [.. rows.ReplyTos] });
+        events.Parameters.Add(new NpgsqlParameter<string?[]>("datas", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = [.. rows.Datas] });
         events.Parameters.Add(Array("ats", [.. rows.CreatedAts]));
         batch.BatchCommands.Add(events);
+
+        if (rows.Mentions.Count > 0)
+        {
+            var mentions = new NpgsqlBatchCommand(InsertMentionsSql);
+            mentions.Parameters.Add(Array("users", [.. rows.Mentions.Select(m => m.UserId)]));
+            mentions.Parameters.Add(Array("events", [.. rows.Mentions.Select(m => m.EventId)]));
+            mentions.Parameters.Add(Array("rooms", [.. rows.Mentions.Select(m => m.Room)]));
+            mentions.Parameters.Add(Array("seqs", [.. rows.Mentions.Select(m => m.Seq)]));
+            mentions.Parameters.Add(Array("everyone", [.. rows.Mentions.Select(m => m.Everyone ? 1L : 0L)]));
+            batch.BatchCommands.Add(mentions);
+        }
 
         // Side effects leave through the outbox, in the same commit as the messages.
         var outbox = new NpgsqlBatchCommand(InsertOutboxSql);

@@ -23,6 +23,12 @@ internal sealed class MessageRunRows
     public List<long?> ReplyTos { get; } = [];
     public List<long> CreatedAts { get; } = [];
 
+    /// <summary>events.data of each message: its mentions, or null.</summary>
+    public List<string?> Datas { get; } = [];
+
+    /// <summary>Who each message mentions, one row per mentioned member (through @room too).</summary>
+    public List<MentionRow> Mentions { get; } = [];
+
     /// <summary>Per room: its new last seq and activity time (one row per room).</summary>
     public Dictionary<long, (long Seq, long At)> RoomAdvances { get; } = [];
 
@@ -31,6 +37,9 @@ internal sealed class MessageRunRows
 
     public int Count => Rooms.Count;
 }
+
+/// <summary>A member mentioned by a message: by id, or (<see cref="Everyone"/>) through @room.</summary>
+internal readonly record struct MentionRow(long UserId, long EventId, long Room, long Seq, bool Everyone);
 
 /// <summary>
 /// How a run of consecutive messages in a batch reaches the database. PostgreSQL has whole-run statements (a fixed few
@@ -46,6 +55,6 @@ internal interface IMessageRunSql : IDisposable
     /// <summary>Messages of the run already stored (retries), by (room, sender, client_msg_id).</summary>
     Dictionary<(long Room, long Sender, string ClientMsgId), StoredMessage> FindDuplicates(DbTransaction tx, IReadOnlyList<AppendMessage> run);
 
-    /// <summary>Inserts the run's events and outbox rows and advances its rooms and the senders' read watermarks.</summary>
+    /// <summary>Inserts the run's events, mentions and outbox rows and advances its rooms and the senders' read watermarks.</summary>
     void Write(DbTransaction tx, MessageRunRows rows);
 }

@@ -95,8 +95,9 @@ public abstract partial class RoomWriter
             throw new LimeException(ErrorCodes.WindowExpired, "The delete window of this message has passed.");
         }
 
-        // A tombstone: the text leaves the store (the message and every edit of it), with its reactions and pin.
-        c.Execute("UPDATE events SET text = NULL, deleted_at = @now WHERE room_id = @room AND seq = @seq", new { now, room = del.RoomId, seq = del.Seq }, tx);
+        // A tombstone: the text leaves the store (the message and every edit of it), with its reactions, pin and mentions.
+        c.Execute("UPDATE events SET text = NULL, data = NULL, deleted_at = @now WHERE room_id = @room AND seq = @seq", new { now, room = del.RoomId, seq = del.Seq }, tx);
+        c.Execute("DELETE FROM mentions WHERE room_id = @room AND seq = @seq", new { room = del.RoomId, seq = del.Seq }, tx);
         c.Execute("UPDATE events SET text = NULL WHERE room_id = @room AND target_seq = @seq AND kind = 'message_edited'", new { room = del.RoomId, seq = del.Seq }, tx);
         c.Execute("DELETE FROM reactions WHERE room_id = @room AND target_seq = @seq", new { room = del.RoomId, seq = del.Seq }, tx);
         var pins = Pins(c, tx, del.RoomId);

@@ -24,6 +24,7 @@ public abstract partial class RoomWriter
         private readonly DbCommand _getRoom;
         private readonly DbCommand _readSeq;
         private readonly DbCommand _insertOutbox;
+        private readonly DbCommand _insertMention;
         private readonly DbCommand[] _all;
 
         public Statements(DbConnection c, SqlDialect dialect)
@@ -54,7 +55,9 @@ public abstract partial class RoomWriter
             _getRoom = Command(c, $"SELECT {SqlRoomStore.RoomColumns} FROM rooms r WHERE r.id = @room", "@room");
             _readSeq = Command(c, "SELECT read_seq FROM members WHERE room_id = @room AND user_id = @user", "@room", "@user");
             _insertOutbox = Command(c, "INSERT INTO outbox (room_id, seq, topic, created_at, next_attempt_at) VALUES (@room, @seq, @topic, @at, @at)", "@room", "@seq", "@topic", "@at");
-            _all = [_insertOutbox, _readSeq, _findDuplicate, _roomAndMember, _insertEvent, _advanceRoom, _advanceRead, _insertMember, _deleteMember, _updateRole, _findDirect, _insertRoom, _getRoom];
+            _insertMention = Command(c, "INSERT INTO mentions (user_id, event_id, room_id, seq, everyone) VALUES (@user, @event, @room, @seq, @everyone)",
+                "@user", "@event", "@room", "@seq", "@everyone");
+            _all = [_insertMention, _insertOutbox, _readSeq, _findDuplicate, _roomAndMember, _insertEvent, _advanceRoom, _advanceRead, _insertMember, _deleteMember, _updateRole, _findDirect, _insertRoom, _getRoom];
         }
 
         public void Enlist(DbTransaction tx)
@@ -104,9 +107,15 @@ public abstract partial class RoomWriter
         {
             for (int i = 0; i < rows.Count; i++)
             {
-                Bind(_insertEvent, rows.Rooms[i], rows.Seqs[i], rows.Ids[i], EventKinds.Message, rows.Senders[i], rows.ClientMsgIds[i], rows.Texts[i], rows.ReplyTos[i], null, rows.CreatedAts[i]);
+                Bind(_insertEvent, rows.Rooms[i], rows.Seqs[i], rows.Ids[i], EventKinds.Message, rows.Senders[i], rows.ClientMsgIds[i], rows.Texts[i], rows.ReplyTos[i], rows.Datas[i], rows.CreatedAts[i]);
                 _insertEvent.ExecuteNonQuery();
                 InsertOutbox(rows.Rooms[i], rows.Seqs[i], OutboxTopics.Message, rows.CreatedAts[i]);
+            }
+
+            foreach (var m in rows.Mentions)
+            {
+                Bind(_insertMention, m.UserId, m.EventId, m.Room, m.Seq, m.Everyone ? 1L : 0L);
+                _insertMention.ExecuteNonQuery();
             }
 
             foreach (var (room, (seq, at)) in rows.RoomAdvances)

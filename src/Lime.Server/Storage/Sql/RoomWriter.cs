@@ -25,6 +25,7 @@ public abstract partial class RoomWriter : IRoomWriter, IHostedService, IDisposa
     private readonly ILogger _log;
     private readonly int _maxBatch;
     private readonly TimeSpan _ackTimeout;
+    private readonly MessageOptions _messages;
     private readonly Channel<Pending> _queue = Channel.CreateBounded<Pending>(new BoundedChannelOptions(65_536)
     {
         SingleReader = true,
@@ -46,6 +47,7 @@ public abstract partial class RoomWriter : IRoomWriter, IHostedService, IDisposa
         _log = log;
         _maxBatch = options.Value.Storage.MaxBatch;
         _ackTimeout = TimeSpan.FromSeconds(options.Value.Storage.AckTimeoutSeconds);
+        _messages = options.Value.Messages;
     }
 
     /// <summary>Called on the writer's connection inside each batch transaction just before COMMIT.</summary>
@@ -320,7 +322,8 @@ public abstract partial class RoomWriter : IRoomWriter, IHostedService, IDisposa
 
     /// <summary>
     /// Consecutive messages batch[start..end), the one place the rules for a message live: a retry gets the first ack;
-    /// no room → not found; not a member → forbidden; reply_to must precede it. Seqs are assigned in order from each
+    /// no room → not found; not a member → forbidden; reply_to must precede it; @room needs the right (mentions of
+    /// non-members are dropped). Seqs are assigned in order from each
     /// locked room's last seq, then everything is written at once (with whole-run statements where the backend has them).
     /// </summary>
     private void ApplyMessageRun(IMessageRunSql runSql, DbTransaction tx, IReadOnlyList<Pending> batch, int start, int end)
@@ -338,6 +341,7 @@ public abstract partial class RoomWriter : IRoomWriter, IHostedService, IDisposa
         var lastSeq = new Dictionary<long, long>();
         var inRun = new Dictionary<(long, long, string), AckDto>();
         var rows = new MessageRunRows();
+        var mentioning = new List<(int Pending, int Row)>();
         for (int i = start; i < end; i++)
         {
             var p = batch[i];
@@ -382,6 +386,12 @@ public abstract partial class RoomWriter : IRoomWriter, IHostedService, IDisposa
                 continue;
             }
 
+            if (m.MentionRoom && RoomMentionRefusal(state) is { } noRoomMention)
+            {
+                p.Error = noRoomMention;
+                continue;
+            }
+
             long seq = last + 1;
             lastSeq[m.RoomId] = seq;
             long now = Now();
@@ -395,11 +405,22 @@ public abstract partial class RoomWriter : IRoomWriter, IHostedService, IDisposa
             rows.Texts.Add(m.Text);
             rows.ReplyTos.Add(m.ReplyTo);
             rows.CreatedAts.Add(now);
+            rows.Datas.Add(null);
+            if (m.MentionRoom || m.Mentions is { Length: > 0 })
+            {
+                mentioning.Add((i, rows.Count - 1));
+            }
+
             rows.RoomAdvances[m.RoomId] = (seq, now);
             rows.ReadAdvances[(m.RoomId, m.SenderId)] = seq; // sending implies having read everything before it
             var ack = new AckDto(e.Id, m.RoomId, seq, now, m.ClientMsgId, Duplicate: false);
             inRun[key] = ack;
             p.Result = new RoomWriteResult(null, [e], ack);
+        }
+
+        if (mentioning.Count > 0)
+        {
+            ResolveMentions(tx, batch, rows, mentioning);
         }
 
         if (rows.Count > 0)

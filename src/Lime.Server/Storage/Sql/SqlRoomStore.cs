@@ -119,6 +119,32 @@ public sealed class SqlRoomStore(ISqlDatabase db) : IRoomStore
         return rows.AsList();
     }
 
+    public async Task<IReadOnlyList<EventDto>> ListMentionsAsync(long userId, long beforeEventId, int limit, CancellationToken ct)
+    {
+        await using var c = await db.OpenConnectionAsync(ct);
+        using var cmd = c.CreateCommand();
+        // Walks the user's mentions newest first (primary key order) and keeps those still readable by them.
+        cmd.CommandText =
+            $"SELECT {string.Join(", ", EventColumns.Split(", ").Select(col => "e." + col))} FROM mentions mn " +
+            "JOIN members m ON m.room_id = mn.room_id AND m.user_id = mn.user_id " +
+            "JOIN rooms r ON r.id = mn.room_id AND r.deleted_at IS NULL " +
+            "JOIN events e ON e.room_id = mn.room_id AND e.seq = mn.seq AND e.deleted_at IS NULL " +
+            "WHERE mn.user_id = @user AND mn.event_id < @before " +
+            "AND NOT EXISTS (SELECT 1 FROM hidden_messages h WHERE h.user_id = mn.user_id AND h.room_id = mn.room_id AND h.seq = mn.seq) " +
+            "ORDER BY mn.event_id DESC LIMIT @limit";
+        Add(cmd, "@user", userId);
+        Add(cmd, "@before", beforeEventId);
+        Add(cmd, "@limit", (long)limit);
+        var list = new List<EventDto>(Math.Min(limit, 256));
+        using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            list.Add(ReadEvent(reader, 0));
+        }
+
+        return list;
+    }
+
     public async Task<IReadOnlyList<EventDto>> GetEventsAsync(long roomId, long afterSeq, long beforeSeq, int limit, bool newestFirst, CancellationToken ct)
     {
         await using var c = await db.OpenConnectionAsync(ct);
@@ -318,6 +344,8 @@ public sealed class SqlRoomStore(ISqlDatabase db) : IRoomStore
             Until: data?.Until,
             Invite: data?.Invite,
             MaxUses: data?.MaxUses,
+            Mentions: data?.Mentions,
+            MentionRoom: data?.MentionRoom,
             EditedAt: r.IsDBNull(o + 11) ? null : r.GetInt64(o + 11),
             Deleted: deleted ? true : null);
     }
