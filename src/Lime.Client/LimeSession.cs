@@ -375,6 +375,12 @@ public sealed class LimeSession : IAsyncDisposable
                     {
                         t.LastSeq = room.Events[0].Seq - 1;
                     }
+                    else if (room.Snapshot)
+                    {
+                        // A snapshot whose events were all cut (the reply hit the server's byte cap): nothing is held,
+                        // everything up to last_seq is history.
+                        t.LastSeq = room.Room.LastSeq;
+                    }
                 }
 
                 t.ReadSeq = Math.Max(t.ReadSeq, room.ReadSeq);
@@ -394,10 +400,19 @@ public sealed class LimeSession : IAsyncDisposable
                 await FillGapAsync(socket, g.Room, g.After, ct);
             }
 
-            if (room.HasMore && room.Events.Length > 0)
+            if (room.HasMore)
             {
-                await FillGapAsync(socket, room.Room.Id, room.Events[^1].Seq, ct);
+                // Also with no events: the reply was cut before this room's first one; continue after the cursor.
+                await FillGapAsync(socket, room.Room.Id, room.Events.Length > 0 ? room.Events[^1].Seq : LastSeqOf(room.Room.Id), ct);
             }
+        }
+    }
+
+    private long LastSeqOf(long room)
+    {
+        lock (_lock)
+        {
+            return _rooms.TryGetValue(room, out var t) ? t.LastSeq : 0;
         }
     }
 

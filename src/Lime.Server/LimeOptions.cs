@@ -197,6 +197,17 @@ public sealed class RealtimeOptions
     /// <summary>Requests from one connection being processed at once; further frames wait to be read.</summary>
     [Range(1, 10_000)]
     public int MaxInFlightPerConnection { get; set; } = 256;
+
+    /// <summary>
+    /// Bytes one connection may have queued for it: frames not yet taken by the socket plus room reserved for replies
+    /// being built. A live frame that does not fit closes the connection as a slow consumer (4008).
+    /// </summary>
+    [Range(64 * 1024, 1L << 32)]
+    public long SendQueueBytes { get; set; } = 8 * 1024 * 1024;
+
+    /// <summary>history and sync requests of one connection being built at once; further frames wait to be read.</summary>
+    [Range(1, 64)]
+    public int MaxReadsInFlight { get; set; } = 4;
 }
 
 public sealed class LimitOptions
@@ -221,4 +232,17 @@ public sealed class LimitOptions
 
     [Range(1, 1000)]
     public int MaxPageSize { get; set; } = 200;
+
+    /// <summary>
+    /// Largest history page or sync reply in bytes of its events (as the socket writes them): a page that would be
+    /// larger is cut and says so with its has_more flags (a page always holds at least one event).
+    /// </summary>
+    [Range(16 * 1024, 256 * 1024 * 1024)]
+    public int MaxReplyBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>
+    /// The most bytes of events one reply can hold: the cap, or one event of the largest text if that is larger (a
+    /// page always keeps one event; a character takes at most 6 bytes of JSON, <c>\u0001</c>), plus its other fields.
+    /// </summary>
+    public long LargestReplyBytes => Math.Max(MaxReplyBytes, 6L * MaxTextBytes + 1024) + 1024;
 }

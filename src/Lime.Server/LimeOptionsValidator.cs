@@ -42,6 +42,13 @@ public sealed partial class LimeOptionsValidator : IValidateOptions<LimeOptions>
             errors.Add($"Lime:Cluster:PublicUrl must be an absolute http(s) URL, not '{options.Cluster.PublicUrl}'.");
         }
 
+        long reply = options.Limits.LargestReplyBytes;
+        if (options.Realtime.SendQueueBytes < 2 * reply)
+        {
+            errors.Add($"Lime:Realtime:SendQueueBytes must hold two of the largest replies ({2 * reply} bytes with this " +
+                "Lime:Limits:MaxReplyBytes and Lime:Limits:MaxTextBytes).");
+        }
+
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 

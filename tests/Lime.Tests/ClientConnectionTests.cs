@@ -72,6 +72,61 @@ public sealed class ClientConnectionTests
     }
 
     [Fact]
+    public async Task Bytes_count_from_queued_until_sent_and_a_frame_past_the_byte_budget_closes_as_a_slow_consumer()
+    {
+        var socket = new RecordingWebSocket { Blocked = new TaskCompletionSource() };
+        var connection = new ClientConnection(socket, userId: 1, deviceId: 1, queueFrames: 1_000, queueBytes: 1_000);
+        var writer = connection.RunWriterAsync();
+        connection.Enqueue(new byte[300]); // taken by the writer, whose send blocks: still counted until sent
+        await WaitUntilAsync(() => socket.SendsStarted == 1);
+        connection.Enqueue(new byte[300]);
+        Assert.Equal(600, connection.QueuedBytes);
+
+        // A reservation takes room in the same budget; given back, it leaves it.
+        Assert.True(await connection.ReserveAsync(400, TimeSpan.FromSeconds(5), CancellationToken.None));
+        Assert.Equal(1_000, connection.QueuedBytes);
+        connection.Unreserve(400);
+        Assert.Equal(600, connection.QueuedBytes);
+
+        Assert.Null(connection.CloseCode);
+        connection.Enqueue(new byte[401]); // 1,001 bytes: one too many
+        Assert.Equal(CloseCodes.SlowConsumer, connection.CloseCode);
+        socket.Blocked.SetResult();
+        await writer.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(0, connection.QueuedBytes);
+    }
+
+    [Fact]
+    public async Task A_reply_waits_for_room_until_the_client_reads_and_one_that_never_gets_room_closes_the_connection()
+    {
+        var socket = new RecordingWebSocket { Blocked = new TaskCompletionSource() };
+        var connection = new ClientConnection(socket, userId: 1, deviceId: 1, queueFrames: 1_000, queueBytes: 1_000);
+        var writer = connection.RunWriterAsync();
+        connection.Enqueue(new byte[800]);
+        await WaitUntilAsync(() => socket.SendsStarted == 1);
+
+        // No room for 500 until the 800 bytes leave: the client reads, the reservation goes through, and the reply
+        // built in it takes the reservation over (a larger reply is still queued: its events were cut to fit).
+        var waiting = connection.ReserveAsync(500, TimeSpan.FromSeconds(30), CancellationToken.None).AsTask();
+        await Task.Delay(100);
+        Assert.False(waiting.IsCompleted);
+        socket.Blocked.SetResult();
+        Assert.True(await waiting.WaitAsync(TimeSpan.FromSeconds(10)));
+        connection.EnqueueReserved(new byte[600], reserved: 500);
+        await WaitUntilAsync(() => socket.Frames.Count == 2);
+        await WaitUntilAsync(() => connection.QueuedBytes == 0);
+
+        // A client that never reads: the wait runs out and the connection is closed as a slow consumer.
+        socket.Blocked = new TaskCompletionSource();
+        connection.Enqueue(new byte[800]);
+        await WaitUntilAsync(() => socket.SendsStarted == 3);
+        Assert.False(await connection.ReserveAsync(500, TimeSpan.FromMilliseconds(200), CancellationToken.None));
+        Assert.Equal(CloseCodes.SlowConsumer, connection.CloseCode);
+        socket.Blocked.SetResult();
+        await writer.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
     public async Task A_close_sends_what_is_queued_then_the_close_frame_and_an_idle_writer_wakes_for_each_frame()
     {
         var socket = new RecordingWebSocket();

@@ -20,6 +20,8 @@ public sealed class OptionsValidationTests
     [InlineData("Lime:Auth:SigningKey", "c2hvcnQ=")]
     [InlineData("Lime:Realtime:SendQueueFrames", "0")]
     [InlineData("Lime:Realtime:MaxFrameBytes", "10")]
+    [InlineData("Lime:Realtime:MaxReadsInFlight", "0")]
+    [InlineData("Lime:Limits:MaxReplyBytes", "100")]
     [InlineData("Lime:Limits:MaxPageSize", "0")]
     [InlineData("Lime:Limits:MaxTextBytes", "-1")]
     [InlineData("Lime:Rooms:SyncLimitPerRoom", "0")]
@@ -50,6 +52,18 @@ public sealed class OptionsValidationTests
         await using var server = new LimeServer(new Dictionary<string, string?> { [key] = value, ["Lime:Redis:Configuration"] = "" });
         var e = Assert.ThrowsAny<Exception>(() => server.CreateClient());
         Assert.Contains(missing, Messages(e), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_send_queue_smaller_than_two_of_the_largest_replies_refuses_to_start()
+    {
+        await using var server = new LimeServer(new Dictionary<string, string?>
+        {
+            ["Lime:Realtime:SendQueueBytes"] = "1048576",
+            ["Lime:Limits:MaxReplyBytes"] = "1048576",
+        });
+        var e = Assert.ThrowsAny<Exception>(() => server.CreateClient());
+        Assert.Contains("Lime:Realtime:SendQueueBytes", Messages(e), StringComparison.Ordinal);
     }
 
     [Fact]

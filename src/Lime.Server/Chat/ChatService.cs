@@ -103,7 +103,7 @@ public sealed class ChatService : IDisposable
         if (result.Events is [{ Mentions: { Length: > 0 } mentioned } message])
         {
             // After the commit, at most once (a retry that finds the message stored sends none): the truth is GET api/me/mentions.
-            byte[] frame = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(new MentionFrame(message.Room, message.Seq, message.Sender), LimeJsonContext.Default.MentionFrame);
+            byte[] frame = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(new MentionFrame(message.Room, message.Seq, message.Sender), SocketJson.Context.MentionFrame);
             _fanout.Signal(new Signal(null, mentioned, frame));
         }
 
@@ -123,8 +123,11 @@ public sealed class ChatService : IDisposable
         }
 
         int take = PageSize(limit);
-        var events = await _rooms.ListMentionsAsync(userId, before, take, ct);
-        return new MentionListResponse([.. events], events.Count == take ? events[^1].Id : null);
+        // Cut to MaxReplyBytes like every page of events; a cut page has a next cursor like a full one.
+        var cap = new ReplyCap(_limits.MaxReplyBytes);
+        var events = await _rooms.ListMentionsAsync(userId, before, take, cap.TextChars, ct);
+        int keep = cap.Fit(events, fromEnd: false);
+        return new MentionListResponse([.. events.Take(keep)], keep < events.Count || events.Count == take ? events[keep - 1].Id : null);
     }
 
     /// <summary>Gets or creates the one direct room of two users.</summary>
@@ -400,21 +403,34 @@ public sealed class ChatService : IDisposable
         }
 
         var (room, _) = await RequireMemberAsync(userId, roomId, ct);
+
+        // At most MaxReplyBytes of events, measured with their state: a forward page keeps its oldest events, a
+        // backward page its newest, a page around a seq the events nearest to it; the flags below then say what lies
+        // beyond, as for any page. The store reads stop at that much text, which bounds what this read holds.
+        var cap = new ReplyCap(_limits.MaxReplyBytes);
+        var hidden = (await _states.HiddenAsync(userId, [roomId], ct)).GetValueOrDefault(roomId);
         List<EventDto> events;
         if (around is { } centre)
         {
             int older = take / 2;
-            var head = await _rooms.GetEventsAsync(roomId, 0, centre, older, newestFirst: true, ct);
-            var tail = await _rooms.GetEventsAsync(roomId, centre - 1, long.MaxValue, take - head.Count, newestFirst: false, ct);
-            events = [.. head, .. tail];
+            var head = await _rooms.GetEventsAsync(roomId, 0, centre, older, newestFirst: true, cap.TextChars / 2, ct);
+            var tail = await _rooms.GetEventsAsync(roomId, centre - 1, long.MaxValue, take - head.Count, newestFirst: false, Math.Max(0, cap.TextChars - head.Sum(e => (long)(e.Text?.Length ?? 0))), ct);
+            events = [.. await _states.ApplyAsync(roomId, room.MemberCount, [.. head, .. tail], hidden, ct)];
+            var (dropHead, dropTail) = cap.FitAround(events, head.Count);
+            events = events.GetRange(dropHead, events.Count - dropHead - dropTail);
         }
         else if (after is { } from && before is null)
         {
-            events = [.. await _rooms.GetEventsAsync(roomId, from, long.MaxValue, take, newestFirst: false, ct)];
+            var read = await _rooms.GetEventsAsync(roomId, from, long.MaxValue, take, newestFirst: false, cap.TextChars, ct);
+            events = [.. await _states.ApplyAsync(roomId, room.MemberCount, read, hidden, ct)];
+            int keep = cap.Fit(events, fromEnd: false);
+            events.RemoveRange(keep, events.Count - keep);
         }
         else
         {
-            events = [.. await _rooms.GetEventsAsync(roomId, after ?? 0, before ?? long.MaxValue, take, newestFirst: true, ct)];
+            var read = await _rooms.GetEventsAsync(roomId, after ?? 0, before ?? long.MaxValue, take, newestFirst: true, cap.TextChars, ct);
+            events = [.. await _states.ApplyAsync(roomId, room.MemberCount, read, hidden, ct)];
+            events.RemoveRange(0, events.Count - cap.Fit(events, fromEnd: true));
         }
 
         bool moreBefore, moreAfter;
@@ -434,10 +450,8 @@ public sealed class ChatService : IDisposable
         }
 
         // The page's messages carry their state as of this read: every operation up to as_of is in it.
-        var hidden = (await _states.HiddenAsync(userId, [roomId], ct)).GetValueOrDefault(roomId);
-        var withState = await _states.ApplyAsync(roomId, room.MemberCount, events, hidden, ct);
         long asOf = Math.Max(room.LastSeq, events.Count > 0 ? events[^1].Seq : 0);
-        return new HistoryPage(withState, moreBefore, moreAfter, asOf);
+        return new HistoryPage([.. events], moreBefore, moreAfter, asOf);
     }
 
     public Task<IReadOnlyList<long>> RoomIdsOfUserAsync(long userId, CancellationToken ct = default) => _rooms.RoomIdsOfUserAsync(userId, ct);

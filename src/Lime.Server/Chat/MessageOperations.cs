@@ -67,7 +67,7 @@ public sealed class MessageOperations(IRoomWriter writer, IFanout fanout, SendBu
     {
         Check(seq, null);
         var result = await writer.WriteAsync(new HideMessage(roomId, userId, seq), ct);
-        byte[] frame = JsonSerializer.SerializeToUtf8Bytes(new HiddenFrame(null, roomId, seq), LimeJsonContext.Default.HiddenFrame);
+        byte[] frame = JsonSerializer.SerializeToUtf8Bytes(new HiddenFrame(null, roomId, seq), SocketJson.Context.HiddenFrame);
         fanout.Signal(new Signal(null, [userId], frame));
         return result.Changed;
     }

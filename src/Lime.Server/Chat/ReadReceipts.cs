@@ -25,7 +25,7 @@ public sealed class ReadReceipts(IRoomWriter writer, IRoomStore rooms, IFanout f
         if (result.ReadMoved)
         {
             var room = await rooms.GetRoomAsync(roomId, ct);
-            byte[] frame = JsonSerializer.SerializeToUtf8Bytes(new ReadFrame(null, roomId, userId, readSeq), LimeJsonContext.Default.ReadFrame);
+            byte[] frame = JsonSerializer.SerializeToUtf8Bytes(new ReadFrame(null, roomId, userId, readSeq), SocketJson.Context.ReadFrame);
             bool small = room is not null && room.MemberCount <= options.Value.Rooms.LargeRoomMembers;
             fanout.Signal(new Signal(small ? roomId : null, [userId], frame));
         }
@@ -48,7 +48,7 @@ public sealed class ReadReceipts(IRoomWriter writer, IRoomStore rooms, IFanout f
             throw LimeException.Validation("seq must be an existing event of this room.");
         }
 
-        var events = await rooms.GetEventsAsync(roomId, seq - 1, seq + 1, 1, newestFirst: false, ct);
+        var events = await rooms.GetEventsAsync(roomId, seq - 1, seq + 1, 1, newestFirst: false, long.MaxValue, ct);
         long author = events.Count == 1 ? events[0].Sender : 0;
         var reads = (await rooms.GetReadsAsync([roomId], ct)).Select(r => r.Read).Where(r => r.User != author).ToList();
         var readBy = reads.Where(r => r.Seq >= seq).ToArray();

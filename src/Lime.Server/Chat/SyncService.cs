@@ -56,13 +56,26 @@ public sealed class SyncService(IRoomStore rooms, Fanout.IFanout fanout, Message
             }
         }
 
-        var pages = await rooms.GetEventsBatchAsync(ranges, ct);
+        // At most MaxReplyBytes of events over all rooms. The store read gives each room a fair share of the text
+        // budget (so one busy room cannot starve the rest) and stops once the whole budget is read; the exact cut then
+        // goes room by room in list order (most recently active first), on the events as sent (with their state). A
+        // room with a cursor keeps the oldest events after it (has_more: continue with history), a snapshot its newest
+        // (older ones are history anyway).
+        var cap = new ReplyCap(options.Value.Limits.MaxReplyBytes);
+        long share = Math.Max(1, cap.TextChars / Math.Max(1, ranges.Count));
+        for (int i = 0; i < ranges.Count; i++)
+        {
+            ranges[i] = ranges[i] with { MaxTextChars = share };
+        }
+
+        var pages = await rooms.GetEventsBatchAsync(ranges, cap.TextChars, ct);
         var small = memberships.Where(m => m.Room.MemberCount <= roomOptions.LargeRoomMembers).Select(m => m.Room.Id).ToArray();
         var reads = (await rooms.GetReadsAsync(small, ct)).ToLookup(r => r.Room, r => r.Read);
         var hidden = await states.HiddenAsync(userId, [.. memberships.Select(m => m.Room.Id)], ct);
 
         var result = new SyncRoom[memberships.Count];
         long total = 0;
+        long used = 0;
         for (int i = 0; i < memberships.Count; i++)
         {
             var m = memberships[i];
@@ -70,7 +83,15 @@ public sealed class SyncService(IRoomStore rooms, Fanout.IFanout fanout, Message
             var roomHidden = hidden.GetValueOrDefault(m.Room.Id);
             // Messages carry their state as of room.last_seq (read before the events): operations after it apply on top.
             EventDto[] events = range < 0 ? [] : await states.ApplyAsync(m.Room.Id, m.Room.MemberCount, pages[range], roomHidden, ct);
-            bool hasMore = !snapshot && events.Length > 0 && events[^1].Seq < m.Room.LastSeq;
+            int keep = cap.Fit(events, fromEnd: snapshot, ref used);
+            if (keep < events.Length)
+            {
+                events = snapshot ? events[^keep..] : events[..keep];
+            }
+
+            // Through which seq this reply brings a room with a cursor; anything after that is history to fetch.
+            long through = events.Length > 0 ? events[^1].Seq : known.GetValueOrDefault(m.Room.Id);
+            bool hasMore = !snapshot && through < m.Room.LastSeq;
             MemberRead[]? roomReads = m.Room.MemberCount <= roomOptions.LargeRoomMembers ? [.. reads[m.Room.Id]] : null;
             long[]? hiddenSeqs = roomHidden is null ? null : [.. roomHidden.Order()];
             result[i] = new SyncRoom(ChatService.ToDto(m.Room, m.Member.Role, userId), events, snapshot, hasMore, m.Member.ReadSeq, m.UnreadCount, roomReads, hiddenSeqs);

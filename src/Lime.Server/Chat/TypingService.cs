@@ -41,7 +41,7 @@ public sealed class TypingService(IRoomStore rooms, IFanout fanout, IOptions<Lim
             }
         }
 
-        byte[] frame = JsonSerializer.SerializeToUtf8Bytes(new TypingFrame(roomId, userId, settings.TypingExpiresMs), LimeJsonContext.Default.TypingFrame);
+        byte[] frame = JsonSerializer.SerializeToUtf8Bytes(new TypingFrame(roomId, userId, settings.TypingExpiresMs), SocketJson.Context.TypingFrame);
         fanout.Signal(new Signal(roomId, null, frame));
         return true;
     }

@@ -52,7 +52,7 @@ public sealed class RedisFanout : IFanout, IHostedService
         _local.Publish(events);
         foreach (var e in events)
         {
-            byte[] frame = JsonSerializer.SerializeToUtf8Bytes(new EventFrame(e), LimeJsonContext.Default.EventFrame);
+            byte[] frame = JsonSerializer.SerializeToUtf8Bytes(new EventFrame(e), SocketJson.Context.EventFrame);
             byte[] payload = Pack(EventKind, frame);
             Send(RedisKeys.Room(e.Room), payload);
             if (e.Users is { } users && e.Kind is EventKinds.RoomCreated or EventKinds.MembersJoined or EventKinds.MembersAdded or EventKinds.MemberLeft or EventKinds.MemberRemoved

@@ -101,7 +101,7 @@ public sealed class PresenceService(
             }
 
             byte[] frame = JsonSerializer.SerializeToUtf8Bytes(
-                new PresenceFrame(userId, online, settings.HideLastSeen ? null : lastSeen), LimeJsonContext.Default.PresenceFrame);
+                new PresenceFrame(userId, online, settings.HideLastSeen ? null : lastSeen), SocketJson.Context.PresenceFrame);
             fanout.Signal(new Signal(null, audience, frame));
         }
         catch (Exception e)

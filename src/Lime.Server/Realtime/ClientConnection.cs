@@ -7,9 +7,11 @@ namespace Lime.Server.Realtime;
 
 /// <summary>
 /// One live WebSocket. Frames to the client go through a bounded queue drained by a single writer loop, which
-/// coalesces whatever is queued into one WebSocket message (frames separated by '\n', up to 64 KB). If the queue
-/// is full the client is too slow: it is closed with <see cref="CloseCodes.SlowConsumer"/> and must resync, so
-/// server memory per connection stays bounded.
+/// coalesces whatever is queued into one WebSocket message (frames separated by '\n', up to 64 KB). The queue is
+/// bounded twice: in frames and in bytes (<c>Lime:Realtime:SendQueueBytes</c>, counting every frame from the moment
+/// it is queued until the socket has taken it, plus the bytes reserved for replies being built). If a frame does not
+/// fit, the client is too slow: it is closed with <see cref="CloseCodes.SlowConsumer"/> and must resync, so server
+/// memory per connection stays bounded whatever the client asks for.
 /// </summary>
 /// <remarks>
 /// The queue is a <see cref="Queue{T}"/> under a lock plus one reusable wake-up for the single writer loop (this
@@ -27,6 +29,7 @@ public sealed class ClientConnection : IValueTaskSource<bool>
 
     private readonly WebSocket _socket;
     private readonly int _limit;
+    private readonly long _budget;
     private readonly Queue<byte[]> _queue = new(); // also the lock for the fields below
     private ManualResetValueTaskSourceCore<bool> _wake = new() { RunContinuationsAsynchronously = true };
     private bool _writerWaiting;
@@ -36,12 +39,20 @@ public sealed class ClientConnection : IValueTaskSource<bool>
     private int _closing;
     private long _lastReceived = Environment.TickCount64;
 
-    public ClientConnection(WebSocket socket, long userId, long deviceId, int queueFrames)
+    // Bytes queued, being sent, or reserved for replies being built; never above _budget except by one reply that
+    // outgrew its reservation (see EnqueueReserved). Guarded by _queue.
+    private long _bytes;
+
+    // Completed (and replaced) whenever bytes are given back, for replies waiting for room; made on demand.
+    private TaskCompletionSource? _bytesFreed;
+
+    public ClientConnection(WebSocket socket, long userId, long deviceId, int queueFrames, long queueBytes = long.MaxValue)
     {
         _socket = socket;
         UserId = userId;
         DeviceId = deviceId;
         _limit = queueFrames;
+        _budget = queueBytes;
     }
 
     public string Id { get; } = Guid.NewGuid().ToString("N");
@@ -63,29 +74,117 @@ public sealed class ClientConnection : IValueTaskSource<bool>
 
     public void Touch() => Volatile.Write(ref _lastReceived, Environment.TickCount64);
 
-    /// <summary>Queues a frame; if the queue is full, closes the connection as a slow consumer.</summary>
-    public void Enqueue(byte[] frame)
+    /// <summary>Bytes queued, being sent or reserved right now (for tests and diagnostics).</summary>
+    public long QueuedBytes
+    {
+        get
+        {
+            lock (_queue)
+            {
+                return _bytes;
+            }
+        }
+    }
+
+    /// <summary>Queues a frame; if the queue is full (frames or bytes), closes the connection as a slow consumer.</summary>
+    public void Enqueue(byte[] frame) => Enqueue(frame, reserved: -1);
+
+    /// <summary>
+    /// Queues a reply built within a reservation of <paramref name="reserved"/> bytes (<see cref="ReserveAsync"/>),
+    /// which it takes over. A reply larger than its reservation is queued all the same (a sync reply lists every room
+    /// whatever its size; its events are what is cut to fit).
+    /// </summary>
+    public void EnqueueReserved(byte[] frame, int reserved) => Enqueue(frame, reserved);
+
+    /// <summary>
+    /// Reserves room in the byte budget for a reply about to be built, waiting up to <paramref name="wait"/> for the
+    /// client to read what is queued. False if the connection is closing, or if no room came in time: then the client
+    /// is not reading and is closed as a slow consumer.
+    /// </summary>
+    public async ValueTask<bool> ReserveAsync(int bytes, TimeSpan wait, CancellationToken ct)
+    {
+        long deadline = Environment.TickCount64 + (long)wait.TotalMilliseconds;
+        while (true)
+        {
+            Task freed;
+            lock (_queue)
+            {
+                if (_completed)
+                {
+                    return false;
+                }
+
+                if (_bytes + bytes <= _budget)
+                {
+                    _bytes += bytes;
+                    return true;
+                }
+
+                freed = (_bytesFreed ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+            }
+
+            long left = deadline - Environment.TickCount64;
+            if (left <= 0)
+            {
+                SlowConsumer();
+                return false;
+            }
+
+            try
+            {
+                await freed.WaitAsync(TimeSpan.FromMilliseconds(left), ct);
+            }
+            catch (TimeoutException)
+            {
+                // Checked once more above, then closed.
+            }
+        }
+    }
+
+    /// <summary>Gives back a reservation that will not be used (the request failed).</summary>
+    public void Unreserve(int bytes) => Release(bytes);
+
+    private void Enqueue(byte[] frame, int reserved)
     {
         bool wake = false;
         bool full = false;
+        TaskCompletionSource? freed = null;
         lock (_queue)
         {
             if (_completed)
             {
+                if (reserved > 0)
+                {
+                    _bytes -= reserved;
+                }
+
                 return;
             }
 
-            if (_queue.Count >= _limit)
+            long bytes = _bytes - Math.Max(reserved, 0) + frame.Length;
+            if (_queue.Count >= _limit || (reserved < 0 && bytes > _budget))
             {
                 full = true;
+                if (reserved > 0)
+                {
+                    _bytes -= reserved;
+                }
             }
             else
             {
+                if (bytes < _bytes)
+                {
+                    freed = TakeBytesFreed();
+                }
+
+                _bytes = bytes;
                 _queue.Enqueue(frame);
                 wake = _writerWaiting;
                 _writerWaiting = false;
             }
         }
+
+        freed?.SetResult();
 
         if (wake)
         {
@@ -93,8 +192,31 @@ public sealed class ClientConnection : IValueTaskSource<bool>
         }
         else if (full && _closing == 0)
         {
-            Close(CloseCodes.SlowConsumer, "slow_consumer: resync from history", abortAfter: TimeSpan.FromSeconds(1), discardQueued: true);
+            SlowConsumer();
         }
+    }
+
+    private void SlowConsumer() =>
+        Close(CloseCodes.SlowConsumer, "slow_consumer: resync from history", abortAfter: TimeSpan.FromSeconds(1), discardQueued: true);
+
+    /// <summary>Bytes the socket has taken (or that were dropped) leave the budget; waiting replies look again.</summary>
+    private void Release(long bytes)
+    {
+        TaskCompletionSource? freed;
+        lock (_queue)
+        {
+            _bytes -= bytes;
+            freed = TakeBytesFreed();
+        }
+
+        freed?.SetResult();
+    }
+
+    private TaskCompletionSource? TakeBytesFreed()
+    {
+        var freed = _bytesFreed;
+        _bytesFreed = null;
+        return freed;
     }
 
     /// <summary>
@@ -111,22 +233,31 @@ public sealed class ClientConnection : IValueTaskSource<bool>
         _closeCode = code;
         _closeReason = reason;
         bool wake;
+        TaskCompletionSource? freed;
         lock (_queue)
         {
             if (discardQueued)
             {
+                foreach (byte[] frame in _queue)
+                {
+                    _bytes -= frame.Length;
+                }
+
                 _queue.Clear();
             }
 
             _completed = true;
             wake = _writerWaiting;
             _writerWaiting = false;
+            freed = TakeBytesFreed(); // waiting replies give up
         }
 
         if (wake)
         {
             _wake.SetResult(true);
         }
+
+        freed?.SetResult();
 
         _ = AbortLaterAsync(abortAfter);
     }
@@ -162,10 +293,12 @@ public sealed class ClientConnection : IValueTaskSource<bool>
                 if (next is null)
                 {
                     await _socket.SendAsync(first, WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
+                    Release(first.Length);
                     continue;
                 }
 
                 byte[] buffer = ArrayPool<byte>.Shared.Rent(CoalesceBytes);
+                int taken = first.Length;
                 try
                 {
                     first.CopyTo(buffer, 0);
@@ -175,6 +308,7 @@ public sealed class ClientConnection : IValueTaskSource<bool>
                         buffer[length++] = Separator;
                         next.CopyTo(buffer, length);
                         length += next.Length;
+                        taken += next.Length;
                         next = more ? TryTake(CoalesceBytes - 1 - length, out more) : null;
                     }
 
@@ -184,6 +318,8 @@ public sealed class ClientConnection : IValueTaskSource<bool>
                 {
                     ArrayPool<byte>.Shared.Return(buffer);
                 }
+
+                Release(taken);
             }
 
             if (_closing != 0 && _socket.State is WebSocketState.Open or WebSocketState.CloseReceived)

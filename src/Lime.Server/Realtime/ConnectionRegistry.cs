@@ -109,7 +109,7 @@ public sealed class ConnectionRegistry
     /// <summary>Queues one committed event to every local subscriber of its room, applying membership changes.</summary>
     public void Deliver(EventDto e)
     {
-        byte[] frame = JsonSerializer.SerializeToUtf8Bytes(new EventFrame(e), LimeJsonContext.Default.EventFrame);
+        byte[] frame = JsonSerializer.SerializeToUtf8Bytes(new EventFrame(e), SocketJson.Context.EventFrame);
         bool joins = e.Kind is EventKinds.RoomCreated or EventKinds.MembersJoined or EventKinds.MembersAdded;
         bool leaves = e.Kind is EventKinds.MemberLeft or EventKinds.MemberRemoved or EventKinds.MemberBanned or EventKinds.RoomDeleted;
         ClientConnection[] targets;

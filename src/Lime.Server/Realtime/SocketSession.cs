@@ -26,21 +26,28 @@ public sealed class SocketSession(
     ILogger<SocketSession> log)
 {
     private const int InitialBuffer = 16 * 1024;
+
+    /// <summary>
+    /// How long a history or sync request waits for room in the connection's byte budget (the client reading what is
+    /// queued) before the client counts as not reading and is closed as a slow consumer (4008).
+    /// </summary>
+    public static readonly TimeSpan ReplyRoomWait = TimeSpan.FromSeconds(10);
+
     private readonly RealtimeOptions _options = options.Value.Realtime;
     private readonly LimitOptions _limits = options.Value.Limits;
 
     public async Task RunAsync(WebSocket socket, long userId, long deviceId, CancellationToken aborted)
     {
-        var connection = new ClientConnection(socket, userId, deviceId, _options.SendQueueFrames);
+        var connection = new ClientConnection(socket, userId, deviceId, _options.SendQueueFrames, _options.SendQueueBytes);
         connection.Enqueue(Serialize(new HelloFrame(
             userId, deviceId, connection.Id, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
             _options.HeartbeatIntervalSeconds * 1000, _options.IdleTimeoutSeconds * 1000, _limits.MaxTextBytes, _options.MaxFrameBytes),
-            LimeJsonContext.Default.HelloFrame));
+            SocketJson.Context.HelloFrame));
 
         // Registered before the room list is read, so membership events committed meanwhile are not missed.
         registry.Add(connection);
         Task writer = connection.RunWriterAsync();
-        var inFlight = new SemaphoreSlim(_options.MaxInFlightPerConnection);
+        var inFlight = new Slots(_options.MaxInFlightPerConnection, _options.MaxReadsInFlight);
         try
         {
             registry.SubscribeInitial(connection, await chat.RoomIdsOfUserAsync(userId, aborted));
@@ -61,7 +68,7 @@ public sealed class SocketSession(
         }
     }
 
-    private async Task ReceiveLoopAsync(WebSocket socket, ClientConnection connection, SemaphoreSlim inFlight, CancellationToken ct)
+    private async Task ReceiveLoopAsync(WebSocket socket, ClientConnection connection, Slots inFlight, CancellationToken ct)
     {
         while (socket.State == WebSocketState.Open)
         {
@@ -106,7 +113,7 @@ public sealed class SocketSession(
                 connection.Touch();
                 if (tooLarge || length > _options.MaxFrameBytes)
                 {
-                    connection.Enqueue(Serialize(new ErrorFrame(null, ErrorCodes.FrameTooLarge, $"Frames are limited to {_options.MaxFrameBytes} bytes."), LimeJsonContext.Default.ErrorFrame));
+                    connection.Enqueue(Serialize(new ErrorFrame(null, ErrorCodes.FrameTooLarge, $"Frames are limited to {_options.MaxFrameBytes} bytes."), SocketJson.Context.ErrorFrame));
                     connection.Close(CloseCodes.FrameTooLarge, "frame_too_large", TimeSpan.FromSeconds(2));
                     return;
                 }
@@ -148,19 +155,39 @@ public sealed class SocketSession(
         }
     }
 
-    private async ValueTask DispatchAsync(ClientConnection connection, ClientFrame frame, SemaphoreSlim inFlight, CancellationToken ct)
+    private async ValueTask DispatchAsync(ClientConnection connection, ClientFrame frame, Slots inFlight, CancellationToken ct)
     {
         switch (frame.Type)
         {
             case ClientFrameTypes.Ping:
-                connection.Enqueue(Serialize(new PongFrame(frame.Id, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()), LimeJsonContext.Default.PongFrame));
+                connection.Enqueue(Serialize(new PongFrame(frame.Id, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()), SocketJson.Context.PongFrame));
                 return;
             case ClientFrameTypes.Send or ClientFrameTypes.History or ClientFrameTypes.Sync or ClientFrameTypes.Read or ClientFrameTypes.Typing
                 or ClientFrameTypes.Edit or ClientFrameTypes.Delete or ClientFrameTypes.React or ClientFrameTypes.Unreact
                 or ClientFrameTypes.Pin or ClientFrameTypes.Unpin or ClientFrameTypes.Hide:
                 // Bounded concurrency per connection: when full, stop reading until one finishes (back-pressure).
-                await inFlight.WaitAsync(ct);
-                _ = RunRequestAsync(connection, frame, inFlight, ct);
+                // Reads (history, sync) have a smaller bound of their own: each holds up to a reply's worth of memory.
+                bool read = frame.Type is ClientFrameTypes.History or ClientFrameTypes.Sync;
+                if (read)
+                {
+                    await inFlight.Reads.WaitAsync(ct);
+                }
+
+                try
+                {
+                    await inFlight.All.WaitAsync(ct);
+                }
+                catch
+                {
+                    if (read)
+                    {
+                        inFlight.Reads.Release();
+                    }
+
+                    throw;
+                }
+
+                _ = RunRequestAsync(connection, frame, inFlight, read, ct);
                 return;
             default:
                 Reply(connection, new ErrorFrame(frame.Id, ErrorCodes.UnknownType, $"Unknown frame type '{frame.Type}'."));
@@ -168,14 +195,29 @@ public sealed class SocketSession(
         }
     }
 
-    private async Task RunRequestAsync(ClientConnection connection, ClientFrame frame, SemaphoreSlim inFlight, CancellationToken ct)
+    private async Task RunRequestAsync(ClientConnection connection, ClientFrame frame, Slots inFlight, bool read, CancellationToken ct)
     {
+        // A read's reply is built only within room reserved in the connection's byte budget: a client that asks and
+        // does not read runs out of budget, then of read slots, and then is not read from (and closed after a while).
+        int reserved = 0;
         try
         {
+            if (read)
+            {
+                int reply = ReplyCap.Reservation(_limits, frame.Id?.Length ?? 0);
+                if (!await connection.ReserveAsync(reply, ReplyRoomWait, ct))
+                {
+                    return;
+                }
+
+                reserved = reply;
+            }
+
             if (frame.Type == ClientFrameTypes.Sync)
             {
                 var result = await sync.SyncAsync(connection.UserId, frame.Cursors, frame.LimitPerRoom, ct);
-                connection.Enqueue(Serialize(new SyncFrame(frame.Id, result), LimeJsonContext.Default.SyncFrame));
+                connection.EnqueueReserved(Serialize(new SyncFrame(frame.Id, result), SocketJson.Context.SyncFrame), reserved);
+                reserved = 0;
                 return;
             }
 
@@ -189,26 +231,27 @@ public sealed class SocketSession(
                 case ClientFrameTypes.Send:
                     // SendAsync validates and enqueues synchronously, so frames from one connection commit in order.
                     var ack = await chat.SendAsync(connection.UserId, room, frame.ClientMsgId, frame.Text, frame.ReplyTo, frame.Mentions, frame.MentionRoom, CancellationToken.None);
-                    connection.Enqueue(Serialize(new AckFrame(frame.Id, ack), LimeJsonContext.Default.AckFrame));
+                    connection.Enqueue(Serialize(new AckFrame(frame.Id, ack), SocketJson.Context.AckFrame));
                     break;
                 case ClientFrameTypes.History:
                     var page = await chat.GetHistoryAsync(connection.UserId, room, frame.Before, frame.After, frame.Around, frame.Limit, ct);
-                    connection.Enqueue(Serialize(new HistoryFrame(frame.Id, room, page.Events, page.HasMoreBefore, page.HasMoreAfter), LimeJsonContext.Default.HistoryFrame));
+                    connection.EnqueueReserved(Serialize(new HistoryFrame(frame.Id, room, page.Events, page.HasMoreBefore, page.HasMoreAfter), SocketJson.Context.HistoryFrame), reserved);
+                    reserved = 0;
                     break;
                 case ClientFrameTypes.Edit or ClientFrameTypes.Delete or ClientFrameTypes.React or ClientFrameTypes.Unreact
                     or ClientFrameTypes.Pin or ClientFrameTypes.Unpin:
                     // Like sends, not cancelled with the connection once queued: the operation may commit.
                     var opAck = await OperateAsync(connection.UserId, room, frame);
-                    connection.Enqueue(Serialize(new OpAckFrame(frame.Id, opAck), LimeJsonContext.Default.OpAckFrame));
+                    connection.Enqueue(Serialize(new OpAckFrame(frame.Id, opAck), SocketJson.Context.OpAckFrame));
                     break;
                 case ClientFrameTypes.Hide:
                     await operations.HideAsync(connection.UserId, room, RequireSeq(frame), CancellationToken.None);
-                    connection.Enqueue(Serialize(new HiddenFrame(frame.Id, room, RequireSeq(frame)), LimeJsonContext.Default.HiddenFrame));
+                    connection.Enqueue(Serialize(new HiddenFrame(frame.Id, room, RequireSeq(frame)), SocketJson.Context.HiddenFrame));
                     break;
                 case ClientFrameTypes.Read:
                     // The reply is the read frame itself, which reaches this connection through the fanout too.
                     var state = await receipts.MarkReadAsync(connection.UserId, room, frame.Seq, ct);
-                    connection.Enqueue(Serialize(new ReadFrame(frame.Id, room, connection.UserId, state.ReadSeq), LimeJsonContext.Default.ReadFrame));
+                    connection.Enqueue(Serialize(new ReadFrame(frame.Id, room, connection.UserId, state.ReadSeq), SocketJson.Context.ReadFrame));
                     break;
                 default:
                     await typing.TypingAsync(connection.UserId, room, ct);
@@ -217,6 +260,7 @@ public sealed class SocketSession(
         }
         catch (LimeException e)
         {
+            GiveBack(connection, ref reserved);
             Reply(connection, new ErrorFrame(frame.Id, e.Code, e.Message, e.RetryAfter is { } r ? (int)Math.Ceiling(r.TotalMilliseconds) : null));
         }
         catch (OperationCanceledException)
@@ -226,11 +270,17 @@ public sealed class SocketSession(
         catch (Exception e)
         {
             Log.RequestFailed(log, frame.Type ?? "", e);
+            GiveBack(connection, ref reserved);
             Reply(connection, new ErrorFrame(frame.Id, ErrorCodes.Internal, "Internal error."));
         }
         finally
         {
-            inFlight.Release();
+            GiveBack(connection, ref reserved);
+            inFlight.All.Release();
+            if (read)
+            {
+                inFlight.Reads.Release();
+            }
         }
     }
 
@@ -250,8 +300,31 @@ public sealed class SocketSession(
 
     private static long RequireSeq(ClientFrame frame) => frame.Seq ?? throw LimeException.Validation("seq is required (the message operated on).");
 
+    /// <summary>Returns an unused reservation (the request was refused or failed; its error frame is queued as usual).</summary>
+    private static void GiveBack(ClientConnection connection, ref int reserved)
+    {
+        if (reserved > 0)
+        {
+            connection.Unreserve(reserved);
+            reserved = 0;
+        }
+    }
+
+    /// <summary>
+    /// A connection's request slots: all requests, and the smaller number of reads (history, sync) among them, made on
+    /// the first read (by the receive loop, the only caller before any release), so an idle connection holds one semaphore.
+    /// </summary>
+    private sealed class Slots(int all, int reads)
+    {
+        private SemaphoreSlim? _reads;
+
+        public SemaphoreSlim All { get; } = new(all);
+
+        public SemaphoreSlim Reads => _reads ??= new(reads);
+    }
+
     private static void Reply(ClientConnection connection, ErrorFrame error) =>
-        connection.Enqueue(Serialize(error, LimeJsonContext.Default.ErrorFrame));
+        connection.Enqueue(Serialize(error, SocketJson.Context.ErrorFrame));
 
     private static byte[] Serialize<T>(T frame, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type) =>
         JsonSerializer.SerializeToUtf8Bytes(frame, type);

@@ -2,8 +2,11 @@ using Lime.Protocol;
 
 namespace Lime.Server.Storage;
 
-/// <summary>Events with AfterSeq &lt; seq &lt; BeforeSeq: the Limit nearest AfterSeq, or nearest BeforeSeq if NewestFirst.</summary>
-public readonly record struct EventRange(long Room, long AfterSeq, long BeforeSeq, int Limit, bool NewestFirst);
+/// <summary>
+/// Events with AfterSeq &lt; seq &lt; BeforeSeq: the Limit nearest AfterSeq, or nearest BeforeSeq if NewestFirst; reading
+/// stops after the event whose text takes the texts read past MaxTextChars characters (so at least one is read).
+/// </summary>
+public readonly record struct EventRange(long Room, long AfterSeq, long BeforeSeq, int Limit, bool NewestFirst, long MaxTextChars = long.MaxValue);
 
 /// <summary>
 /// Reads of rooms, members and events. Reads see only committed writes; an event visible here has its final
@@ -32,11 +35,17 @@ public interface IRoomStore
     Task<IReadOnlyList<RoomRecord>> SearchChannelsAsync(string prefix, (string Name, long RoomId)? after, int limit, CancellationToken ct);
 
     /// <summary>Events with afterSeq &lt; seq &lt; beforeSeq, the <paramref name="limit"/> nearest to
-    /// <paramref name="afterSeq"/> (ascending) or to <paramref name="beforeSeq"/> (descending, returned ascending).</summary>
-    Task<IReadOnlyList<EventDto>> GetEventsAsync(long roomId, long afterSeq, long beforeSeq, int limit, bool newestFirst, CancellationToken ct);
+    /// <paramref name="afterSeq"/> (ascending) or to <paramref name="beforeSeq"/> (descending, returned ascending), read
+    /// in that order until the texts read exceed <paramref name="maxTextChars"/> characters (at least one event is
+    /// read): the bound on what one read holds in memory.</summary>
+    Task<IReadOnlyList<EventDto>> GetEventsAsync(long roomId, long afterSeq, long beforeSeq, int limit, bool newestFirst, long maxTextChars, CancellationToken ct);
 
-    /// <summary><see cref="GetEventsAsync"/> for many ranges at once (one round trip where the backend allows).</summary>
-    Task<IReadOnlyList<EventDto>[]> GetEventsBatchAsync(IReadOnlyList<EventRange> ranges, CancellationToken ct);
+    /// <summary>
+    /// <see cref="GetEventsAsync"/> for many ranges at once (one round trip where the backend allows), in order; once
+    /// the texts read over all ranges exceed <paramref name="maxTotalTextChars"/>, the remaining ranges are not read
+    /// and come back empty.
+    /// </summary>
+    Task<IReadOnlyList<EventDto>[]> GetEventsBatchAsync(IReadOnlyList<EventRange> ranges, long maxTotalTextChars, CancellationToken ct);
 
     /// <summary>Every member's read watermark in the given rooms.</summary>
     Task<IReadOnlyList<(long Room, MemberRead Read)>> GetReadsAsync(IReadOnlyCollection<long> roomIds, CancellationToken ct);
@@ -61,9 +70,10 @@ public interface IRoomStore
 
     /// <summary>
     /// Messages that mention the user (by id or through @room), newest first, older than the message id
-    /// <paramref name="beforeEventId"/>: only in rooms the user is still a member of, never deleted or hidden ones.
+    /// <paramref name="beforeEventId"/>: only in rooms the user is still a member of, never deleted or hidden ones;
+    /// read until the texts read exceed <paramref name="maxTextChars"/> characters (at least one is read).
     /// </summary>
-    Task<IReadOnlyList<EventDto>> ListMentionsAsync(long userId, long beforeEventId, int limit, CancellationToken ct);
+    Task<IReadOnlyList<EventDto>> ListMentionsAsync(long userId, long beforeEventId, int limit, long maxTextChars, CancellationToken ct);
 
     /// <summary>Throws if the store cannot be reached.</summary>
     Task PingAsync(CancellationToken ct);

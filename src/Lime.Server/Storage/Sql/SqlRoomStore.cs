@@ -119,7 +119,7 @@ public sealed class SqlRoomStore(ISqlDatabase db) : IRoomStore
         return rows.AsList();
     }
 
-    public async Task<IReadOnlyList<EventDto>> ListMentionsAsync(long userId, long beforeEventId, int limit, CancellationToken ct)
+    public async Task<IReadOnlyList<EventDto>> ListMentionsAsync(long userId, long beforeEventId, int limit, long maxTextChars, CancellationToken ct)
     {
         await using var c = await db.OpenConnectionAsync(ct);
         using var cmd = c.CreateCommand();
@@ -137,15 +137,18 @@ public sealed class SqlRoomStore(ISqlDatabase db) : IRoomStore
         Add(cmd, "@limit", (long)limit);
         var list = new List<EventDto>(Math.Min(limit, 256));
         using var reader = await cmd.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
+        long chars = 0;
+        while (chars <= maxTextChars && await reader.ReadAsync(ct))
         {
-            list.Add(ReadEvent(reader, 0));
+            var e = ReadEvent(reader, 0);
+            chars += e.Text?.Length ?? 0;
+            list.Add(e);
         }
 
         return list;
     }
 
-    public async Task<IReadOnlyList<EventDto>> GetEventsAsync(long roomId, long afterSeq, long beforeSeq, int limit, bool newestFirst, CancellationToken ct)
+    public async Task<IReadOnlyList<EventDto>> GetEventsAsync(long roomId, long afterSeq, long beforeSeq, int limit, bool newestFirst, long maxTextChars, CancellationToken ct)
     {
         await using var c = await db.OpenConnectionAsync(ct);
         using var cmd = c.CreateCommand();
@@ -155,10 +158,13 @@ public sealed class SqlRoomStore(ISqlDatabase db) : IRoomStore
         Add(cmd, "@before", beforeSeq);
         Add(cmd, "@limit", (long)limit);
         var list = new List<EventDto>(Math.Min(limit, 256));
+        long chars = 0;
         using var reader = await cmd.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
+        while (chars <= maxTextChars && await reader.ReadAsync(ct))
         {
-            list.Add(ReadEvent(reader, 0));
+            var e = ReadEvent(reader, 0);
+            chars += e.Text?.Length ?? 0;
+            list.Add(e);
         }
 
         if (newestFirst)
@@ -169,7 +175,7 @@ public sealed class SqlRoomStore(ISqlDatabase db) : IRoomStore
         return list;
     }
 
-    public async Task<IReadOnlyList<EventDto>[]> GetEventsBatchAsync(IReadOnlyList<EventRange> ranges, CancellationToken ct)
+    public async Task<IReadOnlyList<EventDto>[]> GetEventsBatchAsync(IReadOnlyList<EventRange> ranges, long maxTotalTextChars, CancellationToken ct)
     {
         var results = new IReadOnlyList<EventDto>[ranges.Count];
         if (ranges.Count == 0)
@@ -180,20 +186,32 @@ public sealed class SqlRoomStore(ISqlDatabase db) : IRoomStore
         await using var c = await db.OpenConnectionAsync(ct);
         using var asc = EventsCommand(c, newestFirst: false);
         using var desc = EventsCommand(c, newestFirst: true);
+        long total = 0;
         for (int i = 0; i < ranges.Count; i++)
         {
             var r = ranges[i];
+            if (total > maxTotalTextChars)
+            {
+                results[i] = [];
+                continue;
+            }
+
             var cmd = r.NewestFirst ? desc : asc;
             cmd.Parameters[0].Value = r.Room;
             cmd.Parameters[1].Value = r.AfterSeq;
             cmd.Parameters[2].Value = r.BeforeSeq;
             cmd.Parameters[3].Value = (long)r.Limit;
             var list = new List<EventDto>(Math.Min(r.Limit, 256));
+            long chars = 0;
             using (var reader = await cmd.ExecuteReaderAsync(ct))
             {
-                while (await reader.ReadAsync(ct))
+                while (chars <= r.MaxTextChars && total <= maxTotalTextChars && await reader.ReadAsync(ct))
                 {
-                    list.Add(ReadEvent(reader, 0));
+                    var e = ReadEvent(reader, 0);
+                    int length = e.Text?.Length ?? 0;
+                    chars += length;
+                    total += length;
+                    list.Add(e);
                 }
             }
 
