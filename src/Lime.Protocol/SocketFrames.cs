@@ -77,7 +77,10 @@ public static class ServerFrameTypes
     public const string Mention = "mention";
 }
 
-/// <summary>First frame on every connection.</summary>
+/// <summary>
+/// First frame on every connection. <c>large_room_members</c>: rooms with more members than this are large (no
+/// typing, no per-member read receipts, no presence fanout; <c>Lime:Rooms:LargeRoomMembers</c>).
+/// </summary>
 public sealed record HelloFrame(
     long UserId,
     long DeviceId,
@@ -86,7 +89,8 @@ public sealed record HelloFrame(
     int HeartbeatIntervalMs,
     int IdleTimeoutMs,
     int MaxTextBytes,
-    int MaxFrameBytes)
+    int MaxFrameBytes,
+    int LargeRoomMembers)
 {
     [JsonPropertyOrder(-1)]
     public string Type => ServerFrameTypes.Hello;

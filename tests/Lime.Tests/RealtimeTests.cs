@@ -22,8 +22,18 @@ public sealed class RealtimeTests
         await using var socket = await alice.ConnectAsync();
         Assert.Equal((alice.Id, alice.Tokens.DeviceId), (socket.Hello.UserId, socket.Hello.DeviceId));
         Assert.Equal((102_400, 15_000, 45_000), (socket.Hello.MaxTextBytes, socket.Hello.HeartbeatIntervalMs, socket.Hello.IdleTimeoutMs));
+        Assert.Equal(100, socket.Hello.LargeRoomMembers);
         var pong = await socket.PingAsync().Within();
         Assert.True(pong.Ts > 0);
+    }
+
+    [Fact]
+    public async Task Hello_announces_the_configured_large_room_threshold()
+    {
+        await using var server = new LimeServer(new Dictionary<string, string?> { ["Lime:Rooms:LargeRoomMembers"] = "7" });
+        var alice = await server.NewUserAsync();
+        await using var socket = await alice.ConnectAsync();
+        Assert.Equal(7, socket.Hello.LargeRoomMembers);
     }
 
     [Fact]

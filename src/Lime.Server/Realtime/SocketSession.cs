@@ -35,13 +35,15 @@ public sealed class SocketSession(
 
     private readonly RealtimeOptions _options = options.Value.Realtime;
     private readonly LimitOptions _limits = options.Value.Limits;
+    private readonly int _largeRoomMembers = options.Value.Rooms.LargeRoomMembers;
 
     public async Task RunAsync(WebSocket socket, long userId, long deviceId, CancellationToken aborted)
     {
         var connection = new ClientConnection(socket, userId, deviceId, _options.SendQueueFrames, _options.SendQueueBytes);
         connection.Enqueue(Serialize(new HelloFrame(
             userId, deviceId, connection.Id, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
-            _options.HeartbeatIntervalSeconds * 1000, _options.IdleTimeoutSeconds * 1000, _limits.MaxTextBytes, _options.MaxFrameBytes),
+            _options.HeartbeatIntervalSeconds * 1000, _options.IdleTimeoutSeconds * 1000, _limits.MaxTextBytes, _options.MaxFrameBytes,
+            _largeRoomMembers),
             SocketJson.Context.HelloFrame));
 
         // Registered before the room list is read, so membership events committed meanwhile are not missed.

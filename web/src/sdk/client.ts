@@ -73,8 +73,6 @@ const GAP_PAGE = 200;
 const OLDER_PAGE = 50;
 const MAX_BACKOFF_MS = 30_000;
 const TYPING_EVERY_MS = 2500;
-/** Rooms up to this size get per-member read receipts (the server's default Lime:Rooms:LargeRoomMembers). */
-const SMALL_ROOM = 100;
 
 /**
  * The LIME client loop for a browser (docs/protocol.md §7), and the state the UI renders:
@@ -197,6 +195,14 @@ export class LimeClient {
   /** Largest message text in UTF-8 bytes, as announced by the server (default before the first hello). */
   get maxTextBytes(): number {
     return this.hello?.max_text_bytes ?? 102_400;
+  }
+
+  /**
+   * Rooms with more members than this are large: no typing, no per-member read receipts (announced in `hello` as
+   * `large_room_members`; undefined before the first hello).
+   */
+  get largeRoomMembers(): number | undefined {
+    return this.hello?.large_room_members;
   }
 
   /** My rooms, most recent activity first. */
@@ -829,7 +835,9 @@ export class LimeClient {
       this.timelines.set(id, t);
       this.apply(t, queue);
       this.recountUnread(t);
-      if (room.member_count <= SMALL_ROOM) void this.loadReads(t);
+      // Small rooms get per-member read receipts; before the first hello the next sync brings them.
+      const large = this.largeRoomMembers;
+      if (large !== undefined && room.member_count <= large) void this.loadReads(t);
       if (room.peer) this.user(room.peer);
       this.touch(t);
     } catch {

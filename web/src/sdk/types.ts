@@ -163,6 +163,8 @@ export interface HelloFrame {
   idle_timeout_ms: number;
   max_text_bytes: number;
   max_frame_bytes: number;
+  /** Rooms with more members than this are large: no typing, no per-member read receipts, no presence fanout. */
+  large_room_members: number;
 }
 
 export interface PongFrame {
