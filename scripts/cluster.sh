@@ -86,7 +86,8 @@ CONF
 Point a client at any node, e.g. http://127.0.0.1:$FIRST_NODE_PORT (web UI, REST, ws://127.0.0.1:$FIRST_NODE_PORT/ws).
 Least-loaded node: curl http://127.0.0.1:$FIRST_NODE_PORT/api/nodes/pick
 Load: dotnet run -c Release --project tools/Lime.Bench -- dm --url http://127.0.0.1:$FIRST_NODE_PORT,http://127.0.0.1:$((FIRST_NODE_PORT + 1))
-(the default per-user send limit is 20/s: for benchmarks start with '$0 up' after exporting Lime__Limits__SendsPerSecond etc.)
+(the default per-user send limit is 20/s and registrations are 20 per address per hour: for benchmarks start with
+'$0 up' after exporting Lime__Limits__SendsPerSecond, Lime__Auth__RegistrationsPerAddressPerHour etc., see BENCHMARKS.md)
 MSG
 }
 

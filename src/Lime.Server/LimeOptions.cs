@@ -171,6 +171,33 @@ public sealed class AuthOptions
     /// <summary>Device sessions whose liveness one node caches (least recently used dropped first when full).</summary>
     [Range(100, 10_000_000)]
     public int SessionCacheEntries { get; set; } = 100_000;
+
+    /// <summary>Logins from one client address (IPv4, or IPv6 /64) per minute, successful or not (429 past it).</summary>
+    [Range(1, 10_000_000)]
+    public int LoginsPerAddressPerMinute { get; set; } = 30;
+
+    /// <summary>Registrations from one client address per hour, successful or not.</summary>
+    [Range(1, 10_000_000)]
+    public int RegistrationsPerAddressPerHour { get; set; } = 20;
+
+    /// <summary>Token refreshes from one client address per minute.</summary>
+    [Range(1, 10_000_000)]
+    public int RefreshesPerAddressPerMinute { get; set; } = 120;
+
+    /// <summary>
+    /// Per account, from any address, per minute: wrong passwords for one username, refused registrations of one
+    /// username, uses of one refresh token. Past it even the right password is refused (429) until a token is back.
+    /// </summary>
+    [Range(1, 10_000_000)]
+    public int AccountAttemptsPerMinute { get; set; } = 10;
+
+    /// <summary>Password hashes computed at once on this node (default: half the cores, at least 1); others wait up to 10 s.</summary>
+    [Range(1, 1024)]
+    public int MaxConcurrentHashes { get; set; } = Math.Max(1, Environment.ProcessorCount / 2);
+
+    /// <summary>Live device sessions per user: a login past it logs out the devices idle longest (oldest login or refresh).</summary>
+    [Range(1, 100_000)]
+    public int MaxDevicesPerUser { get; set; } = 50;
 }
 
 public sealed class RealtimeOptions

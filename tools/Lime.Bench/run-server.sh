@@ -73,6 +73,9 @@ start() {
   Lime__Storage__DataDirectory="$data" \
   Lime__Limits__SendsPerSecond=1000000 \
   Lime__Limits__SendBurst=1000000 \
+  Lime__Auth__LoginsPerAddressPerMinute=1000000 \
+  Lime__Auth__RegistrationsPerAddressPerHour=1000000 \
+  Lime__Auth__RefreshesPerAddressPerMinute=1000000 \
   Lime__Auth__PasswordIterations=1000 \
   Logging__LogLevel__Default=Warning \
     nohup dotnet "$dll" >"$log_file" 2>&1 < /dev/null &

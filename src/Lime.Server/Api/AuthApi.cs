@@ -11,9 +11,10 @@ public static class AuthApi
     public static IEndpointRouteBuilder MapAuthApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/auth").WithTags("Auth");
-        api.MapPost("/register", RegisterAsync).AllowAnonymous().ProducesLimeProblems(400, 409);
-        api.MapPost("/login", LoginAsync).AllowAnonymous().ProducesLimeProblems(400, 401);
-        api.MapPost("/refresh", RefreshAsync).AllowAnonymous().ProducesLimeProblems(400, 401);
+        // Throttled per client address here and per account in AccountService (Auth/AuthThrottle.cs): 429 rate_limited.
+        api.MapPost("/register", RegisterAsync).AllowAnonymous().RequireRateLimiting(AuthThrottle.Register).ProducesLimeProblems(400, 409, 429, 503);
+        api.MapPost("/login", LoginAsync).AllowAnonymous().RequireRateLimiting(AuthThrottle.Login).ProducesLimeProblems(400, 401, 429, 503);
+        api.MapPost("/refresh", RefreshAsync).AllowAnonymous().RequireRateLimiting(AuthThrottle.Refresh).ProducesLimeProblems(400, 401, 429);
         api.MapPost("/logout", LogoutAsync).RequireAuthorization().ProducesLimeProblems(401);
         return app;
     }

@@ -3,20 +3,27 @@ using Lime.Protocol;
 using Lime.Server.Chat;
 using Lime.Server.Realtime;
 using Lime.Server.Storage;
-using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
 
 namespace Lime.Server.Auth;
 
-/// <summary>Registration, login (one device session per login), token refresh with rotation, logout, profiles.</summary>
+/// <summary>
+/// Registration, login (one device session per login, at most <c>Lime:Auth:MaxDevicesPerUser</c> live), token refresh
+/// with rotation, logout, profiles. Password checks are throttled per account (<see cref="AuthThrottle"/>; per
+/// address by the middleware) and bounded in concurrency (<see cref="PasswordHashing"/>).
+/// </summary>
 public sealed partial class AccountService(
     IAccountStore accounts,
     TokenService tokens,
     DeviceSessions sessions,
     ConnectionRegistry connections,
-    IPasswordHasher<UserRecord> hasher,
+    PasswordHashing passwords,
+    AuthThrottle throttle,
+    IOptions<LimeOptions> options,
     TimeProvider time)
 {
+    private readonly int _maxDevices = options.Value.Auth.MaxDevicesPerUser;
+
     private const int MinPassword = 8;
     private const int MaxPassword = 128;
     private const int MaxDisplayName = 64;
@@ -38,19 +45,29 @@ public sealed partial class AccountService(
         }
 
         string displayName = ValidDisplayName(request.DisplayName ?? username);
-        string hash = hasher.HashPassword(null!, request.Password);
-        var user = await accounts.CreateUserAsync(username, displayName, hash, Now(), ct)
-            ?? throw LimeException.Conflict("That username is taken.");
+        string account = "register " + username;
+        throttle.Check(account);
+        string hash = await passwords.HashAsync(request.Password, ct);
+        var user = await accounts.CreateUserAsync(username, displayName, hash, Now(), ct);
+        if (user is null)
+        {
+            throttle.Fail(account);
+            throw LimeException.Conflict("That username is taken.");
+        }
+
         return await StartSessionAsync(user, request.DeviceName, ct);
     }
 
     public async Task<TokenResponse> LoginAsync(LoginRequest request, CancellationToken ct)
     {
         string username = (request.Username ?? "").Trim().ToLowerInvariant();
+        string account = "login " + username;
+        throttle.Check(account);
         var user = await accounts.FindUserByNameAsync(username, ct);
-        if (user is null || request.Password is null
-            || hasher.VerifyHashedPassword(user, user.PasswordHash, request.Password) == PasswordVerificationResult.Failed)
+        // An unknown username is verified against a dummy hash: it costs and takes what a wrong password does.
+        if (!await passwords.VerifyAsync(user, request.Password, ct) || user is null)
         {
+            throttle.Fail(account);
             throw new LimeException(ErrorCodes.Unauthenticated, "Wrong username or password.");
         }
 
@@ -65,21 +82,26 @@ public sealed partial class AccountService(
             throw LimeException.Validation("refresh_token is required.");
         }
 
+        string presented = TokenService.HashRefreshToken(request.RefreshToken);
+        throttle.Spend("refresh " + presented);
         var (token, hash) = TokenService.CreateRefreshToken();
-        var device = await accounts.RotateRefreshAsync(TokenService.HashRefreshToken(request.RefreshToken), hash, Now(), ct)
+        var device = await accounts.RotateRefreshAsync(presented, hash, Now(), ct)
             ?? throw new LimeException(ErrorCodes.Unauthenticated, "The refresh token is invalid, already used, or its device was logged out.");
         var user = await accounts.GetUserAsync(device.UserId, ct) ?? throw new LimeException(ErrorCodes.Unauthenticated, "No such user.");
         return new TokenResponse(tokens.CreateAccessToken(user.Id, device.Id), token, tokens.AccessTokenSeconds, device.Id, ToDto(user));
     }
 
     /// <summary>Revokes the device session: its tokens stop working and its sockets are closed.</summary>
-    public async Task LogoutAsync(long deviceId, CancellationToken ct)
+    public Task LogoutAsync(long deviceId, CancellationToken ct) => RevokeAsync(deviceId, "logged_out", ct);
+
+    /// <summary>Ends a device session: stored as revoked, refused on this node at once, its sockets here closed (4001).</summary>
+    private async Task RevokeAsync(long deviceId, string reason, CancellationToken ct)
     {
         await accounts.RevokeDeviceAsync(deviceId, Now(), ct);
         sessions.MarkRevoked(deviceId);
         foreach (var connection in connections.OfDevice(deviceId))
         {
-            connection.Close(CloseCodes.SessionRevoked, "logged_out", TimeSpan.FromSeconds(2));
+            connection.Close(CloseCodes.SessionRevoked, reason, TimeSpan.FromSeconds(2));
         }
     }
 
@@ -109,7 +131,27 @@ public sealed partial class AccountService(
         var (token, hash) = TokenService.CreateRefreshToken();
         string name = string.IsNullOrWhiteSpace(deviceName) ? "unnamed device" : CutDeviceName(deviceName.Trim());
         var device = await accounts.CreateDeviceAsync(user.Id, name, hash, Now(), ct);
+        await RevokeIdlestDevicesAsync(user.Id, device.Id, ct);
         return new TokenResponse(tokens.CreateAccessToken(user.Id, device.Id), token, tokens.AccessTokenSeconds, device.Id, ToDto(user));
+    }
+
+    /// <summary>
+    /// Keeps at most <c>MaxDevicesPerUser</c> live sessions: past it, the devices whose last login or refresh is
+    /// oldest are logged out (never the one just created). A device in use refreshes its token every
+    /// <c>AccessTokenSeconds</c>, so the ones dropped are those nobody has used for the longest.
+    /// </summary>
+    private async Task RevokeIdlestDevicesAsync(long userId, long keep, CancellationToken ct)
+    {
+        var live = await accounts.ListDevicesAsync(userId, ct);
+        if (live.Count <= _maxDevices)
+        {
+            return;
+        }
+
+        foreach (var device in live.Where(d => d.Id != keep).OrderBy(d => d.LastSeenAt).ThenBy(d => d.Id).Take(live.Count - _maxDevices))
+        {
+            await RevokeAsync(device.Id, "device_limit", ct);
+        }
     }
 
     /// <summary>At most 64 UTF-16 units, never ending in half of a surrogate pair (stored, that half would become U+FFFD).</summary>

@@ -35,6 +35,7 @@ public static class LimePipeline
         UseWebClient(app);
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseRateLimiter(); // per-address throttles of /api/auth (Auth/AuthThrottle.cs)
 
         app.MapOpenApi();
         app.MapScalarApiReference("/docs", o => o.WithTitle("LIME API"));

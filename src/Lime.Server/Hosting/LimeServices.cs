@@ -65,10 +65,11 @@ public static class LimeServices
         services.AddSingleton<AccountService>();
         services.AddSingleton<TokenService>();
         services.AddSingleton<DeviceSessions>();
-        services.AddSingleton<IPasswordHasher<UserRecord>, PasswordHasher<UserRecord>>();
+        services.AddSingleton<IPasswordHasher<UserRecord>, PasswordHasher<UserRecord>>(); // used through Auth/PasswordHashing
         services.AddLimePush(); // outbox dispatcher + push notifications (Push/PushServices.cs)
 
         services.AddLimeAuthentication();
+        services.AddAuthThrottling();
         // Options that depend on LimeOptions are configured lazily: a test host's configuration is only complete at Build().
         // Origins are checked by SocketEndpoint (it also allows the page's own origin).
         services.AddOptions<WebSocketOptions>().Configure(o => o.KeepAliveInterval = TimeSpan.Zero); // heartbeats are application pings
@@ -147,6 +148,25 @@ public static class LimeServices
     }
 
     private static FanoutProvider ChosenFanout(IServiceProvider sp) => sp.GetRequiredService<IOptions<LimeOptions>>().Value.Fanout.Provider;
+
+    /// <summary>
+    /// Password hashing bounded in concurrency, per-account throttles, and the per-address policies of /api/auth
+    /// (Auth/AuthThrottle.cs); a refusal by the middleware is the same 429 problem as one by the account throttle.
+    /// </summary>
+    private static void AddAuthThrottling(this IServiceCollection services)
+    {
+        services.AddSingleton<PasswordHashing>();
+        services.AddSingleton<AuthThrottle>();
+        services.AddRateLimiter(o => o.OnRejected = async (context, _) =>
+        {
+            var http = context.HttpContext;
+            var refused = AuthThrottle.Refused(context.Lease, "Too many requests from this address; wait before trying again.");
+            await ProblemResponses.WriteAsync(http.RequestServices.GetRequiredService<IProblemDetailsService>(), http,
+                StatusCodes.Status429TooManyRequests, refused.Code, refused.Message, refused.RetryAfter);
+        });
+        services.AddOptions<Microsoft.AspNetCore.RateLimiting.RateLimiterOptions>()
+            .Configure<IOptions<LimeOptions>>((o, lime) => AuthThrottle.AddPolicies(o, lime.Value.Auth));
+    }
 
     private static void AddLimeAuthentication(this IServiceCollection services)
     {

@@ -9,7 +9,8 @@ namespace Lime.Tests.Infrastructure;
 
 /// <summary>
 /// LIME hosted in-process on the real HTTP/WebSocket stack (TestServer), with its own temporary data directory.
-/// Settings can be overridden per instance; defaults lift the send rate limit and lower the password hashing cost
+/// Settings can be overridden per instance; defaults lift the send rate limit and the
+/// auth throttles (per address and per account) and lower the password hashing cost
 /// so tests that create many users and messages stay quick.
 /// </summary>
 public sealed class LimeServer : WebApplicationFactory<Program>
@@ -25,6 +26,10 @@ public sealed class LimeServer : WebApplicationFactory<Program>
             ["Lime:Auth:PasswordIterations"] = "1000",
             ["Lime:Limits:SendsPerSecond"] = "1000000",
             ["Lime:Limits:SendBurst"] = "1000000",
+            ["Lime:Auth:LoginsPerAddressPerMinute"] = "1000000",
+            ["Lime:Auth:RegistrationsPerAddressPerHour"] = "1000000",
+            ["Lime:Auth:RefreshesPerAddressPerMinute"] = "1000000",
+            ["Lime:Auth:AccountAttemptsPerMinute"] = "1000000",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {

@@ -32,6 +32,10 @@ public sealed class ServerProcess : IAsyncDisposable
             ["Lime__Auth__PasswordIterations"] = "1000",
             ["Lime__Limits__SendsPerSecond"] = "1000000",
             ["Lime__Limits__SendBurst"] = "1000000",
+            ["Lime__Auth__LoginsPerAddressPerMinute"] = "1000000",
+            ["Lime__Auth__RegistrationsPerAddressPerHour"] = "1000000",
+            ["Lime__Auth__RefreshesPerAddressPerMinute"] = "1000000",
+            ["Lime__Auth__AccountAttemptsPerMinute"] = "1000000",
             ["Logging__LogLevel__Default"] = "Warning",
             ["Lime__Cluster__PublicUrl"] = $"http://127.0.0.1:{Port}",
         };

@@ -25,6 +25,10 @@ public sealed class WebServer : WebApplicationFactory<Program>
             ["Lime:Auth:PasswordIterations"] = "1000",
             ["Lime:Limits:SendsPerSecond"] = "1000000",
             ["Lime:Limits:SendBurst"] = "1000000",
+            ["Lime:Auth:LoginsPerAddressPerMinute"] = "1000000",
+            ["Lime:Auth:RegistrationsPerAddressPerHour"] = "1000000",
+            ["Lime:Auth:RefreshesPerAddressPerMinute"] = "1000000",
+            ["Lime:Auth:AccountAttemptsPerMinute"] = "1000000",
             ["Lime:Realtime:AllowedOrigins:0"] = Origin,
             ["Lime:Realtime:AllowedOrigins:1"] = $"http://localhost:{Port}",
         };
