@@ -39,6 +39,21 @@ public static class ErrorCodes
 
     /// <summary>The invite code was revoked, has expired or is used up.</summary>
     public const string InviteInvalid = "invite_invalid";
+
+    /// <summary>An upload is larger than <c>Lime:Attachments:MaxFileBytes</c> (refused before the body is read when its length is declared).</summary>
+    public const string FileTooLarge = "file_too_large";
+
+    /// <summary>The user's uploads of the last 24 hours would exceed <c>Lime:Attachments:DailyBytesPerUser</c>.</summary>
+    public const string QuotaExceeded = "quota_exceeded";
+
+    /// <summary>An image whose pixel count exceeds <c>Lime:Attachments:MaxImagePixels</c> (e.g. a decompression bomb), or that cannot be decoded.</summary>
+    public const string ImageRejected = "image_rejected";
+
+    /// <summary>An attachment id on a send that is not the sender's own unused upload (unknown, someone else's, or already on a message).</summary>
+    public const string AttachmentInvalid = "attachment_invalid";
+
+    /// <summary>A signed download URL that has expired or whose signature does not match.</summary>
+    public const string SignatureInvalid = "signature_invalid";
 }
 
 /// <summary>WebSocket close codes LIME uses (4000-4999 is the application range of RFC 6455).</summary>

@@ -39,6 +39,51 @@ public sealed class LimeOptions
     public RedisOptions Redis { get; set; } = new();
     [ValidateObjectMembers]
     public ClusterOptions Cluster { get; set; } = new();
+    [ValidateObjectMembers]
+    public AttachmentOptions Attachments { get; set; } = new();
+}
+
+/// <summary>Photos and files in chats (docs/protocol.md §13).</summary>
+public sealed class AttachmentOptions
+{
+    /// <summary>Where the embedded blob store keeps files (and uploads in progress); empty: <c>attachments</c> in the data directory.</summary>
+    public string Directory { get; set; } = "";
+
+    /// <summary>Largest file one upload may carry, in bytes (refused before the body is read when it says so, else while it streams).</summary>
+    [Range(1, 64L * 1024 * 1024 * 1024)]
+    public long MaxFileBytes { get; set; } = 50L * 1024 * 1024;
+
+    /// <summary>Bytes one user may upload in any 24 hours.</summary>
+    [Range(1, long.MaxValue)]
+    public long DailyBytesPerUser { get; set; } = 1024L * 1024 * 1024;
+
+    /// <summary>Most attachments on one message.</summary>
+    [Range(1, 100)]
+    public int MaxPerMessage { get; set; } = 10;
+
+    /// <summary>How long a signed download URL stays valid, in seconds (at most 15 minutes).</summary>
+    [Range(10, 900)]
+    public int UrlSeconds { get; set; } = 300;
+
+    /// <summary>Uploads no message referenced are deleted this many hours after they were made.</summary>
+    [Range(1, 24 * 365)]
+    public int OrphanHours { get; set; } = 24;
+
+    /// <summary>How often the sweeper looks for orphaned and deleted attachments, in seconds.</summary>
+    [Range(1, 86_400)]
+    public int SweepIntervalSeconds { get; set; } = 600;
+
+    /// <summary>Most attachments the sweeper removes per pass (bounded batches).</summary>
+    [Range(1, 100_000)]
+    public int SweepBatch { get; set; } = 500;
+
+    /// <summary>Images with more pixels than this are refused (a decompression bomb is small on the wire, huge decoded).</summary>
+    [Range(1, 1_000_000_000)]
+    public long MaxImagePixels { get; set; } = 50_000_000;
+
+    /// <summary>The longer side of an image's thumbnail, in pixels.</summary>
+    [Range(16, 4096)]
+    public int ThumbnailPixels { get; set; } = 320;
 }
 
 public sealed class RedisOptions

@@ -35,6 +35,8 @@ public sealed class OptionsValidationTests
     [InlineData("Lime:Messages:MaxReactionsPerMessage", "0")]
     [InlineData("Lime:Messages:EditWindowSeconds", "-1")]
     [InlineData("Lime:Messages:MaxMentions", "0")]
+    [InlineData("Lime:Attachments:MaxFileBytes", "0")]
+    [InlineData("Lime:Attachments:UrlSeconds", "901")]
     [InlineData("Lime:Messages:RoomMentionOpenMembers", "-1")]
     [InlineData("Lime:Push:PreviewLength", "0")]
     [InlineData("Lime:Push:Apns:TokenRefreshMinutes", "5")]

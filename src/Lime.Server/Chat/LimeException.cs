@@ -14,13 +14,14 @@ public sealed class LimeException(string code, string message, TimeSpan? retryAf
     public int HttpStatus => Code switch
     {
         ErrorCodes.Unauthenticated => StatusCodes.Status401Unauthorized,
-        ErrorCodes.Forbidden or ErrorCodes.WindowExpired or ErrorCodes.Banned or ErrorCodes.Muted or ErrorCodes.Blocked => StatusCodes.Status403Forbidden,
+        ErrorCodes.Forbidden or ErrorCodes.SignatureInvalid or ErrorCodes.WindowExpired or ErrorCodes.Banned or ErrorCodes.Muted or ErrorCodes.Blocked => StatusCodes.Status403Forbidden,
         ErrorCodes.MessageDeleted or ErrorCodes.InviteInvalid => StatusCodes.Status410Gone,
         ErrorCodes.LimitReached => StatusCodes.Status409Conflict,
         ErrorCodes.NotFound => StatusCodes.Status404NotFound,
         ErrorCodes.Conflict => StatusCodes.Status409Conflict,
-        ErrorCodes.MessageTooLarge => StatusCodes.Status413PayloadTooLarge,
-        ErrorCodes.RateLimited => StatusCodes.Status429TooManyRequests,
+        ErrorCodes.MessageTooLarge or ErrorCodes.FileTooLarge => StatusCodes.Status413PayloadTooLarge,
+        ErrorCodes.ImageRejected => StatusCodes.Status422UnprocessableEntity,
+        ErrorCodes.RateLimited or ErrorCodes.QuotaExceeded => StatusCodes.Status429TooManyRequests,
         ErrorCodes.Unavailable => StatusCodes.Status503ServiceUnavailable,
         ErrorCodes.Internal => StatusCodes.Status500InternalServerError,
         _ => StatusCodes.Status400BadRequest,

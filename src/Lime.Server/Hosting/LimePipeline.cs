@@ -48,6 +48,7 @@ public static class LimePipeline
         app.MapContactsApi();
         app.MapPushApi();
         app.MapNodesApi();
+        app.MapAttachmentsApi();
         return app;
     }
     /// <summary>The built web client (web/, copied next to the server as webapp/ by the build).</summary>

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Lime.Protocol;
 using Lime.Server.Api;
+using Lime.Server.Attachments;
 using Lime.Server.Auth;
 using Lime.Server.Chat;
 using Lime.Server.Cluster;
@@ -67,6 +68,7 @@ public static class LimeServices
         services.AddSingleton<DeviceSessions>();
         services.AddSingleton<IPasswordHasher<UserRecord>, PasswordHasher<UserRecord>>(); // used through Auth/PasswordHashing
         services.AddLimePush(); // outbox dispatcher + push notifications (Push/PushServices.cs)
+        services.AddLimeAttachments(); // uploads, blob store, downloads, sweeper (Attachments/AttachmentServices.cs)
 
         services.AddLimeAuthentication();
         services.AddAuthThrottling();
