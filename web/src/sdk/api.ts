@@ -2,17 +2,29 @@ import { LimeError, SessionEndedError } from './errors';
 import { TokenStore, refreshMargin, type StoredSession } from './tokens';
 import type {
   AckDto,
+  AddContactRequest,
+  AddMembersRequest,
+  BadgeResponse,
   ChannelListResponse,
   ContactDto,
+  CreateDirectRequest,
+  CreateRoomRequest,
   HistoryPage,
+  LoginRequest,
+  MarkReadRequest,
   MemberListResponse,
   ReadStateDto,
   ReadersResponse,
+  RefreshRequest,
+  RegisterRequest,
   RoomDto,
   RoomListResponse,
+  SendMessageRequest,
   SyncCursor,
+  SyncRequest,
   SyncResponse,
   TokenResponse,
+  UpdateProfileRequest,
   UserDto,
 } from './types';
 
@@ -31,12 +43,12 @@ export class LimeApi {
   // ---- accounts ----
 
   async register(username: string, password: string, displayName?: string): Promise<StoredSession> {
-    const body = { username, password, display_name: displayName || undefined, device_name: deviceName() };
+    const body: RegisterRequest = { username, password, display_name: displayName || undefined, device_name: deviceName() };
     return this.tokens.set(await this.anonymous<TokenResponse>('POST', '/api/auth/register', body));
   }
 
   async login(username: string, password: string): Promise<StoredSession> {
-    const body = { username, password, device_name: deviceName() };
+    const body: LoginRequest = { username, password, device_name: deviceName() };
     return this.tokens.set(await this.anonymous<TokenResponse>('POST', '/api/auth/login', body));
   }
 
@@ -72,7 +84,7 @@ export class LimeApi {
 
   private async doRefresh(current: StoredSession): Promise<StoredSession> {
     try {
-      const t = await this.anonymous<TokenResponse>('POST', '/api/auth/refresh', { refresh_token: current.refresh_token });
+      const t = await this.anonymous<TokenResponse>('POST', '/api/auth/refresh', { refresh_token: current.refresh_token } satisfies RefreshRequest);
       return this.tokens.set(t);
     } catch (e) {
       if (e instanceof LimeError && e.status === 401) {
@@ -89,37 +101,37 @@ export class LimeApi {
   me = () => this.request<UserDto>('GET', '/api/me');
   user = (id: number) => this.request<UserDto>('GET', `/api/users/${id}`);
   userByName = (username: string) => this.request<UserDto>('GET', `/api/users/by-username/${encodeURIComponent(username.trim().toLowerCase())}`);
-  updateProfile = (displayName: string) => this.request<UserDto>('PATCH', '/api/me', { display_name: displayName });
+  updateProfile = (displayName: string) => this.request<UserDto>('PATCH', '/api/me', { display_name: displayName } satisfies UpdateProfileRequest);
 
   // ---- rooms ----
 
   rooms = (cursor?: string) => this.request<RoomListResponse>('GET', `/api/rooms${query({ cursor, limit: 200 })}`);
   room = (id: number) => this.request<RoomDto>('GET', `/api/rooms/${id}`);
-  createDirect = (userId: number) => this.request<RoomDto>('POST', '/api/rooms/direct', { user_id: userId });
+  createDirect = (userId: number) => this.request<RoomDto>('POST', '/api/rooms/direct', { user_id: userId } satisfies CreateDirectRequest);
   createRoom = (kind: 'group' | 'channel', name: string, members: number[] = [], topic?: string) =>
-    this.request<RoomDto>('POST', '/api/rooms', { kind, name, topic: topic || undefined, members });
+    this.request<RoomDto>('POST', '/api/rooms', { kind, name, topic: topic || undefined, members } satisfies CreateRoomRequest);
   join = (id: number) => this.request<RoomDto>('POST', `/api/rooms/${id}/join`);
   leave = (id: number) => this.request<void>('POST', `/api/rooms/${id}/leave`);
   members = (id: number, cursor?: string) => this.request<MemberListResponse>('GET', `/api/rooms/${id}/members${query({ cursor, limit: 200 })}`);
-  addMembers = (id: number, userIds: number[]) => this.request<void>('POST', `/api/rooms/${id}/members`, { user_ids: userIds });
+  addMembers = (id: number, userIds: number[]) => this.request<void>('POST', `/api/rooms/${id}/members`, { user_ids: userIds } satisfies AddMembersRequest);
   channels = (q?: string, cursor?: string) => this.request<ChannelListResponse>('GET', `/api/channels${query({ q, cursor, limit: 50 })}`);
 
   // ---- messages and read state ----
 
   send = (room: number, clientMsgId: string, text: string, replyTo?: number) =>
-    this.request<AckDto>('POST', `/api/rooms/${room}/messages`, { client_msg_id: clientMsgId, text, reply_to: replyTo });
+    this.request<AckDto>('POST', `/api/rooms/${room}/messages`, { client_msg_id: clientMsgId, text, reply_to: replyTo } satisfies SendMessageRequest);
   history = (room: number, p: { before?: number; after?: number; limit?: number }) =>
     this.request<HistoryPage>('GET', `/api/rooms/${room}/events${query(p)}`);
   around = (room: number, seq: number, limit = 50) => this.request<HistoryPage>('GET', `/api/rooms/${room}/events/around/${seq}${query({ limit })}`);
-  markRead = (room: number, seq: number) => this.request<ReadStateDto>('POST', `/api/rooms/${room}/read`, { seq });
+  markRead = (room: number, seq: number) => this.request<ReadStateDto>('POST', `/api/rooms/${room}/read`, { seq } satisfies MarkReadRequest);
   readers = (room: number, seq: number) => this.request<ReadersResponse>('GET', `/api/rooms/${room}/events/${seq}/readers`);
-  sync = (cursors: SyncCursor[], limitPerRoom?: number) => this.request<SyncResponse>('POST', '/api/sync', { cursors, limit_per_room: limitPerRoom });
-  unread = () => this.request<{ total_unread: number }>('GET', '/api/me/unread');
+  sync = (cursors: SyncCursor[], limitPerRoom?: number) => this.request<SyncResponse>('POST', '/api/sync', { cursors, limit_per_room: limitPerRoom } satisfies SyncRequest);
+  unread = () => this.request<BadgeResponse>('GET', '/api/me/unread');
 
   // ---- contacts ----
 
   contacts = () => this.request<ContactDto[]>('GET', '/api/contacts');
-  addContact = (userId: number) => this.request<void>('POST', '/api/contacts', { user_id: userId });
+  addContact = (userId: number) => this.request<void>('POST', '/api/contacts', { user_id: userId } satisfies AddContactRequest);
   removeContact = (userId: number) => this.request<void>('DELETE', `/api/contacts/${userId}`);
 
   /** The WebSocket address with a fresh token (browsers cannot set headers on an upgrade). */

@@ -868,7 +868,8 @@ export class LimeClient {
     }
   }
 
-  private async history(room: number, p: { before?: number; after?: number; limit?: number }, via?: LimeSocket): Promise<HistoryPage> {
+  /** A page over the socket when open, else over REST (only REST pages carry `as_of`). */
+  private async history(room: number, p: { before?: number; after?: number; limit?: number }, via?: LimeSocket): Promise<Omit<HistoryPage, 'as_of'>> {
     const socket = via ?? this.socket;
     if (socket?.isOpen) {
       const f = await socket.request<HistoryFrame>({ type: 'history', room, ...p });

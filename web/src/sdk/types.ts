@@ -2,6 +2,66 @@
 // fields are omitted by the server, so every nullable field is optional here. User and room ids are numbers
 // (below 2^53); message ids are Snowflake strings and are treated as opaque.
 
+// Checked against the protocol records by tests/Lime.Tests/SdkTypesTests.cs: same names, same JSON fields, optional
+// exactly where the server may omit a field. Records the web client does not use are listed there.
+
+export interface RegisterRequest {
+  username: string;
+  password: string;
+  display_name?: string;
+  device_name?: string;
+}
+
+export interface LoginRequest {
+  username: string;
+  password: string;
+  device_name?: string;
+}
+
+export interface RefreshRequest {
+  refresh_token: string;
+}
+
+export interface UpdateProfileRequest {
+  display_name?: string;
+}
+
+export interface CreateRoomRequest {
+  kind: 'group' | 'channel';
+  name?: string;
+  topic?: string;
+  members?: number[];
+}
+
+export interface CreateDirectRequest {
+  user_id: number;
+}
+
+export interface AddMembersRequest {
+  user_ids: number[];
+}
+
+export interface SendMessageRequest {
+  client_msg_id: string;
+  text: string;
+  reply_to?: number;
+  mentions?: number[];
+  mention_room?: boolean;
+}
+
+export interface SyncRequest {
+  cursors?: SyncCursor[];
+  limit_per_room?: number;
+}
+
+export interface MarkReadRequest {
+  seq: number;
+}
+
+export interface AddContactRequest {
+  user_id: number;
+}
+
 export interface UserDto {
   id: number;
   username: string;
@@ -31,6 +91,10 @@ export interface RoomDto {
   member_count: number;
   my_role?: string | null;
   peer?: number | null;
+  /** Seqs of the pinned messages. */
+  pinned?: number[] | null;
+  description?: string | null;
+  approval_required?: boolean | null;
 }
 
 export type EventKind =
@@ -40,7 +104,23 @@ export type EventKind =
   | 'members_added'
   | 'member_left'
   | 'member_removed'
-  | 'role_changed';
+  | 'role_changed'
+  | 'message_edited'
+  | 'message_deleted'
+  | 'reaction_added'
+  | 'reaction_removed'
+  | 'message_pinned'
+  | 'message_unpinned'
+  | 'room_updated'
+  | 'room_deleted'
+  | 'member_banned'
+  | 'member_unbanned'
+  | 'member_muted'
+  | 'member_unmuted'
+  | 'invite_created'
+  | 'invite_revoked'
+  | 'join_requested'
+  | 'join_rejected';
 
 export interface EventDto {
   id: string;
@@ -55,6 +135,29 @@ export interface EventDto {
   users?: number[] | null;
   role?: string | null;
   name?: string | null;
+  /** Operations: the seq of the message operated on. */
+  target?: number | null;
+  emoji?: string | null;
+  /** Message state as of a history/sync read (docs/protocol.md §5). */
+  edited_at?: number | null;
+  deleted?: boolean | null;
+  reactions?: ReactionDto[] | null;
+  hidden?: boolean | null;
+  topic?: string | null;
+  description?: string | null;
+  approval_required?: boolean | null;
+  until?: number | null;
+  invite?: number | null;
+  max_uses?: number | null;
+  mentions?: number[] | null;
+  mention_room?: boolean | null;
+}
+
+export interface ReactionDto {
+  emoji: string;
+  count: number;
+  /** Who reacted (small rooms only). */
+  users?: number[] | null;
 }
 
 export interface RoomSummaryDto {
@@ -81,6 +184,7 @@ export interface MemberDto {
   role: string;
   joined_at: number;
   read_seq: number;
+  muted_until?: number | null;
 }
 
 export interface MemberListResponse {
@@ -101,6 +205,24 @@ export interface HistoryPage {
   events: EventDto[];
   has_more_before: boolean;
   has_more_after: boolean;
+  /** The room's last seq when the page was read; the messages' state includes every operation up to it. */
+  as_of: number;
+}
+
+export interface OperationAckDto {
+  room: number;
+  changed: boolean;
+  duplicate: boolean;
+  id?: string | null;
+  seq?: number | null;
+  ts?: number | null;
+  client_msg_id?: string | null;
+}
+
+/** POST /api/rooms/{id}/join: 200 with the room, or 202 `{pending: true}` when an owner or admin must approve. */
+export interface JoinResultDto {
+  pending: boolean;
+  room?: RoomDto | null;
 }
 
 export interface SyncCursor {
@@ -121,6 +243,8 @@ export interface SyncRoom {
   read_seq: number;
   unread_count: number;
   reads?: MemberRead[] | null;
+  /** Seqs of the messages this user hid. */
+  hidden?: number[] | null;
 }
 
 export interface SyncResponse {
@@ -136,6 +260,10 @@ export interface ReadStateDto {
   unread_count: number;
 }
 
+export interface BadgeResponse {
+  total_unread: number;
+}
+
 export interface ReadersResponse {
   room: number;
   seq: number;
@@ -149,6 +277,8 @@ export interface ContactDto {
   display_name: string;
   online: boolean;
   last_seen?: number | null;
+  /** Both added each other (online and last_seen are shown only then). */
+  mutual: boolean;
 }
 
 // ---- Socket frames ----
@@ -221,6 +351,26 @@ export interface PresenceFrame {
   last_seen?: number | null;
 }
 
+export interface OpAckFrame {
+  type: 'op_ack';
+  id?: string;
+  ack: OperationAckDto;
+}
+
+export interface HiddenFrame {
+  type: 'hidden';
+  id?: string;
+  room: number;
+  seq: number;
+}
+
+export interface MentionFrame {
+  type: 'mention';
+  room: number;
+  seq: number;
+  sender: number;
+}
+
 export interface ErrorFrame {
   type: 'error';
   id?: string;
@@ -239,11 +389,14 @@ export type ServerFrame =
   | ReadFrame
   | TypingFrame
   | PresenceFrame
+  | OpAckFrame
+  | HiddenFrame
+  | MentionFrame
   | ErrorFrame;
 
 /** Every client frame has this flat shape (fields unused by a type are left out). */
 export interface ClientFrame {
-  type: 'ping' | 'send' | 'history' | 'sync' | 'read' | 'typing';
+  type: 'ping' | 'send' | 'history' | 'sync' | 'read' | 'typing' | 'edit' | 'delete' | 'react' | 'unreact' | 'pin' | 'unpin' | 'hide';
   id?: string;
   room?: number;
   client_msg_id?: string;
@@ -256,6 +409,9 @@ export interface ClientFrame {
   seq?: number;
   cursors?: SyncCursor[];
   limit_per_room?: number;
+  emoji?: string;
+  mentions?: number[];
+  mention_room?: boolean;
 }
 
 /** Close codes of docs/protocol.md §4. */
