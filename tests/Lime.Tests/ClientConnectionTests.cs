@@ -152,6 +152,30 @@ public sealed class ClientConnectionTests
         Assert.Equal((WebSocketCloseStatus)4001, socket.ClosedWith);
     }
 
+    [Fact]
+    public async Task A_connection_still_reading_its_room_list_gets_its_own_leave_live_and_is_not_subscribed_after()
+    {
+        // The race CI saw: hello is sent at registration, the room list is read after it; a leave committed in
+        // between must still reach the leaving user's new socket, and the room must not be subscribed afterwards.
+        var registry = new ConnectionRegistry();
+        var socket = new RecordingWebSocket();
+        var connection = new ClientConnection(socket, userId: 7, deviceId: 1, queueFrames: 100);
+        var writer = connection.RunWriterAsync();
+        registry.Add(connection);
+
+        registry.Deliver(new EventDto("e1", Room: 5, Seq: 2, Kind: EventKinds.MemberLeft, Sender: 7, Ts: 0, Users: [7]));
+        registry.SubscribeInitial(connection, [5]); // read before the leave committed
+        registry.Deliver(new EventDto("e2", Room: 5, Seq: 3, Kind: EventKinds.Message, Sender: 8, Ts: 0, Text: "after"));
+
+        await WaitUntilAsync(() => socket.Frames.Count >= 1);
+        connection.Close(1000, "", TimeSpan.FromSeconds(5));
+        await writer.WaitAsync(TimeSpan.FromSeconds(10));
+
+        var frame = Assert.Single(socket.Frames);
+        Assert.Contains("\"member_left\"", frame, StringComparison.Ordinal);
+        Assert.DoesNotContain("after", frame, StringComparison.Ordinal);
+    }
+
     private static async Task WaitUntilAsync(Func<bool> condition)
     {
         var deadline = DateTime.UtcNow.AddSeconds(30);

@@ -133,15 +133,28 @@ public sealed class ConnectionRegistry
 
             if (leaves && e.Users is not null)
             {
+                List<ClientConnection>? settingUp = null;
                 foreach (long user in e.Users)
                 {
                     if (_byUser.TryGetValue(user, out var list))
                     {
                         foreach (var c in list)
                         {
+                            // A connection still reading its room list (it has had its hello) is not subscribed to
+                            // the room yet, but its user was a member until now: it gets its own leave live too.
+                            if (!c.Subscribed && !c.Rooms.Contains(e.Room))
+                            {
+                                (settingUp ??= []).Add(c);
+                            }
+
                             UnsubscribeLocked(c, e.Room, keepInConnection: false);
                         }
                     }
+                }
+
+                if (settingUp is not null)
+                {
+                    targets = [.. targets, .. settingUp];
                 }
             }
         }
