@@ -54,6 +54,12 @@ public static class ErrorCodes
 
     /// <summary>A signed download URL that has expired or whose signature does not match.</summary>
     public const string SignatureInvalid = "signature_invalid";
+
+    /// <summary>A search query with nothing to search for: blank, or only one-letter words and punctuation.</summary>
+    public const string QueryTooShort = "query_too_short";
+
+    /// <summary>A search query over 256 characters.</summary>
+    public const string QueryTooLong = "query_too_long";
 }
 
 /// <summary>WebSocket close codes LIME uses (4000-4999 is the application range of RFC 6455).</summary>

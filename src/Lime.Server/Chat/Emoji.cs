@@ -78,11 +78,11 @@ public static class Emoji
 
     private static bool IsKeycapBase(int c) => c is (>= '0' and <= '9') or '#' or '*';
 
-    private static bool IsRegionalIndicator(int c) => c is >= 0x1F1E6 and <= 0x1F1FF;
+    internal static bool IsRegionalIndicator(int c) => c is >= 0x1F1E6 and <= 0x1F1FF;
 
-    private static bool IsSkinTone(int c) => c is >= 0x1F3FB and <= 0x1F3FF;
+    internal static bool IsSkinTone(int c) => c is >= 0x1F3FB and <= 0x1F3FF;
 
-    private static bool IsPictographic(int c)
+    internal static bool IsPictographic(int c)
     {
         var ranges = EmojiData.ExtendedPictographic;
         int lo = 0, hi = ranges.Length - 1;
