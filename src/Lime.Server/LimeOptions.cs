@@ -41,6 +41,8 @@ public sealed class LimeOptions
     public ClusterOptions Cluster { get; set; } = new();
     [ValidateObjectMembers]
     public AttachmentOptions Attachments { get; set; } = new();
+    [ValidateObjectMembers]
+    public MetricsOptions Metrics { get; set; } = new();
 }
 
 /// <summary>Photos and files in chats (docs/protocol.md §13).</summary>
@@ -84,6 +86,38 @@ public sealed class AttachmentOptions
     /// <summary>The longer side of an image's thumbnail, in pixels.</summary>
     [Range(16, 4096)]
     public int ThumbnailPixels { get; set; } = 320;
+}
+
+/// <summary>
+/// The Prometheus scrape endpoint (OpenTelemetry's exporter). It needs no token: who may read it is decided by the
+/// caller's address (<see cref="AllowedNetworks"/>, loopback only by default) and, optionally, by a port of its own.
+/// </summary>
+public sealed class MetricsOptions
+{
+    /// <summary>Serve the endpoint at all (the instruments are recorded either way, for any other listener).</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Where it answers.</summary>
+    [Required(AllowEmptyStrings = false)]
+    public string Path { get; set; } = "/metrics";
+
+    /// <summary>
+    /// An extra address to listen on for the endpoint only, e.g. <c>http://0.0.0.0:9464</c>: then the endpoint answers
+    /// only there (404 on the main listener). Empty: on the main listener.
+    /// </summary>
+    public string Listen { get; set; } = "";
+
+    /// <summary>
+    /// Networks (CIDR) whose callers may read the endpoint; others get 403. The address is the TCP peer's, never a
+    /// forwarded header's. Empty (the default): loopback only, <see cref="LoopbackNetworks"/>. Not defaulted in the
+    /// array itself: configuration binding appends to an array's items, so a configured list could never drop loopback.
+    /// </summary>
+    public string[] AllowedNetworks { get; set; } = [];
+
+    public static readonly string[] LoopbackNetworks = ["127.0.0.0/8", "::1/128"];
+
+    /// <summary>The networks in force: the configured ones, or loopback.</summary>
+    public string[] EffectiveNetworks => AllowedNetworks is { Length: > 0 } configured ? configured : LoopbackNetworks;
 }
 
 public sealed class RedisOptions

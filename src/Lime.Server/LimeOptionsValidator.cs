@@ -42,6 +42,8 @@ public sealed partial class LimeOptionsValidator : IValidateOptions<LimeOptions>
             errors.Add($"Lime:Cluster:PublicUrl must be an absolute http(s) URL, not '{options.Cluster.PublicUrl}'.");
         }
 
+        ValidateMetrics(options.Metrics, errors);
+
         long reply = options.Limits.LargestReplyBytes;
         if (options.Realtime.SendQueueBytes < 2 * reply)
         {
@@ -50,6 +52,29 @@ public sealed partial class LimeOptionsValidator : IValidateOptions<LimeOptions>
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    private static void ValidateMetrics(MetricsOptions metrics, List<string> errors)
+    {
+        if (!metrics.Path.StartsWith('/'))
+        {
+            errors.Add($"Lime:Metrics:Path must start with '/', not '{metrics.Path}'.");
+        }
+
+        if (metrics.Listen.Length > 0 && !(Uri.TryCreate(metrics.Listen, UriKind.Absolute, out var listen) && listen.Scheme == "http"
+            && !listen.IsDefaultPort && listen.AbsolutePath == "/"))
+        {
+            errors.Add($"Lime:Metrics:Listen must be empty or an http URL with a port and no path (http://0.0.0.0:9464), not '{metrics.Listen}'.");
+        }
+
+        string[] networks = metrics.AllowedNetworks ?? [];
+        for (int i = 0; i < networks.Length; i++)
+        {
+            if (!System.Net.IPNetwork.TryParse(networks[i], out _))
+            {
+                errors.Add($"Lime:Metrics:AllowedNetworks:{i} is '{networks[i]}', which is not a network in CIDR form (10.0.0.0/8, ::1/128).");
+            }
+        }
     }
 
     private static bool IsSigningKey(string base64)

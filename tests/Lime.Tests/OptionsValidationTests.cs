@@ -45,6 +45,11 @@ public sealed class OptionsValidationTests
     [InlineData("Lime:Cluster:NodeTtlSeconds", "0")]
     [InlineData("Lime:Cluster:PublicUrl", "node-1:5080")]
     [InlineData("Lime:Storage:MaxBatch", "lots")]
+    [InlineData("Lime:Metrics:Path", "metrics")]
+    [InlineData("Lime:Metrics:Listen", "0.0.0.0:9464")]
+    [InlineData("Lime:Metrics:Listen", "http://0.0.0.0")]
+    [InlineData("Lime:Metrics:AllowedNetworks:0", "10.0.0.0/33")]
+    [InlineData("Lime:Metrics:AllowedNetworks:0", "everyone")]
     public async Task A_bad_value_in_any_option_group_refuses_to_start_naming_its_key(string key, string value)
     {
         await using var server = new LimeServer(new Dictionary<string, string?> { [key] = value });

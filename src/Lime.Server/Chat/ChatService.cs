@@ -1,7 +1,9 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Threading.RateLimiting;
 using Lime.Protocol;
+using Lime.Server.Diagnostics;
 using Lime.Server.Fanout;
 using Lime.Server.Storage;
 using Microsoft.Extensions.Options;
@@ -30,10 +32,12 @@ public sealed class ChatService : IDisposable
     private readonly RoomModeration _moderate;
     private readonly IFanout _fanout;
     private readonly MessageOptions _messages;
+    private readonly LimeMetrics _metrics;
 
     public ChatService(IRoomWriter writer, IRoomStore rooms, IAccountStore accounts, MessageStates states, IModerationStore moderation, RoomModeration moderate,
-        IFanout fanout, IOptions<LimeOptions> options)
+        IFanout fanout, LimeMetrics metrics, IOptions<LimeOptions> options)
     {
+        _metrics = metrics;
         _fanout = fanout;
         _messages = options.Value.Messages;
         _moderation = moderation;
@@ -63,6 +67,24 @@ public sealed class ChatService : IDisposable
     /// </summary>
     public Task<AckDto> SendAsync(long userId, long roomId, string? clientMsgId, string? text, long? replyTo, long[]? mentions = null, bool? mentionRoom = null,
         CancellationToken ct = default)
+    {
+        long started = Stopwatch.GetTimestamp();
+        AppendMessage write;
+        try
+        {
+            write = ValidSend(userId, roomId, clientMsgId, text, replyTo, mentions, mentionRoom);
+        }
+        catch (LimeException e)
+        {
+            _metrics.Sent(LimeMetrics.ResultOf(e), started);
+            throw;
+        }
+
+        return SendCoreAsync(write, started, ct);
+    }
+
+    /// <summary>The send as a write, or the refusal (nothing written): checks, then the user's rate limit.</summary>
+    private AppendMessage ValidSend(long userId, long roomId, string? clientMsgId, string? text, long? replyTo, long[]? mentions, bool? mentionRoom)
     {
         if (string.IsNullOrEmpty(clientMsgId) || clientMsgId.Length > MaxClientMsgIdLength)
         {
@@ -94,12 +116,28 @@ public sealed class ChatService : IDisposable
             throw new LimeException(ErrorCodes.RateLimited, "Too many messages; slow down.", retryAfter);
         }
 
-        return SendCoreAsync(new AppendMessage(roomId, userId, clientMsgId, text, replyTo, named, mentionRoom == true), ct);
+        return new AppendMessage(roomId, userId, clientMsgId, text, replyTo, named, mentionRoom == true);
     }
 
-    private async Task<AckDto> SendCoreAsync(AppendMessage write, CancellationToken ct)
+    private async Task<AckDto> SendCoreAsync(AppendMessage write, long started, CancellationToken ct)
     {
-        var result = await _writer.WriteAsync(write, ct);
+        RoomWriteResult result;
+        try
+        {
+            result = await _writer.WriteAsync(write, ct);
+        }
+        catch (LimeException e)
+        {
+            _metrics.Sent(LimeMetrics.ResultOf(e), started);
+            throw;
+        }
+        catch
+        {
+            _metrics.Sent(SendResult.Failed, started);
+            throw;
+        }
+
+        _metrics.Sent(result.Ack!.Duplicate ? SendResult.Duplicate : SendResult.Ok, started);
         if (result.Events is [{ Mentions: { Length: > 0 } mentioned } message])
         {
             // After the commit, at most once (a retry that finds the message stored sends none): the truth is GET api/me/mentions.

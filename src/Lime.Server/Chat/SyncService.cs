@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using Lime.Protocol;
+using Lime.Server.Diagnostics;
 using Lime.Server.Storage;
 using Microsoft.Extensions.Options;
 
@@ -10,9 +12,17 @@ namespace Lime.Server.Chat;
 /// Call it after the connection is subscribed: whatever commits after the reads here arrives live, so a client
 /// that merges both by seq misses nothing.
 /// </summary>
-public sealed class SyncService(IRoomStore rooms, Fanout.IFanout fanout, MessageStates states, IOptions<LimeOptions> options)
+public sealed class SyncService(IRoomStore rooms, Fanout.IFanout fanout, MessageStates states, LimeMetrics metrics, IOptions<LimeOptions> options)
 {
     public async Task<SyncResponse> SyncAsync(long userId, SyncCursor?[]? cursors, int? limitPerRoom, CancellationToken ct = default)
+    {
+        long started = Stopwatch.GetTimestamp();
+        var response = await SyncCoreAsync(userId, cursors, limitPerRoom, ct);
+        metrics.Synced(started);
+        return response;
+    }
+
+    private async Task<SyncResponse> SyncCoreAsync(long userId, SyncCursor?[]? cursors, int? limitPerRoom, CancellationToken ct)
     {
         var roomOptions = options.Value.Rooms;
         // Like every paged read, at most Limits:MaxPageSize events per room.

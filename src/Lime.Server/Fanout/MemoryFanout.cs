@@ -11,7 +11,7 @@ namespace Lime.Server.Fanout;
 /// to the local connection registry, each room's events in seq order (<see cref="RoomSequencer"/>: with Redis,
 /// events of other nodes arrive here too). The writer never waits for delivery.
 /// </summary>
-public sealed class MemoryFanout(ConnectionRegistry connections, ILogger<MemoryFanout> log) : IFanout, IHostedService, IDisposable
+public sealed class MemoryFanout(ConnectionRegistry connections, LimeMetrics metrics, ILogger<MemoryFanout> log) : IFanout, IHostedService, IDisposable
 {
     /// <summary>How long an event waits for a missing earlier seq of its room before it is delivered anyway.</summary>
     public static readonly TimeSpan GapHold = TimeSpan.FromMilliseconds(100);
@@ -28,15 +28,26 @@ public sealed class MemoryFanout(ConnectionRegistry connections, ILogger<MemoryF
 
     private readonly CancellationTokenSource _stopping = new();
     private volatile int _roomsHolding;
+    private long _queued; // items in _queue (a single-reader channel cannot count them)
     private Task? _loop;
     private Task? _ticker;
 
-    public void Publish(IReadOnlyList<EventDto> events) => _queue.Writer.TryWrite(events);
+    public void Publish(IReadOnlyList<EventDto> events) => Queue(events);
 
-    public void Signal(Signal signal) => _queue.Writer.TryWrite(signal);
+    public void Signal(Signal signal) => Queue(signal);
+
+    private void Queue(object item)
+    {
+        Interlocked.Increment(ref _queued); // before the write, so the reader's decrement never comes first
+        if (!_queue.Writer.TryWrite(item))
+        {
+            Interlocked.Decrement(ref _queued);
+        }
+    }
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
+        metrics.ObserveFanoutQueue(() => Volatile.Read(ref _queued));
         _loop = Task.Run(RunAsync, CancellationToken.None);
         _ticker = Task.Run(TickAsync, CancellationToken.None);
         return Task.CompletedTask;
@@ -89,6 +100,11 @@ public sealed class MemoryFanout(ConnectionRegistry connections, ILogger<MemoryF
         {
             while (reader.TryRead(out var item))
             {
+                if (!ReferenceEquals(item, Tick))
+                {
+                    Interlocked.Decrement(ref _queued);
+                }
+
                 if (item is Signal signal)
                 {
                     connections.DeliverSignal(signal);

@@ -18,6 +18,8 @@ public static class LimePipeline
         database.Migrate();
         Log.Starting(app.Logger, options.NodeId, database.Dialect.Name, database.Location, options.Fanout.Provider);
 
+        app.UseLimeMetrics(options.Metrics); // first: the allow-list sees the TCP peer, not a forwarded address
+
         if (options.Cluster.TrustForwardedHeaders)
         {
             // Behind a TLS-terminating load balancer: take the client's scheme and address from it.

@@ -33,11 +33,8 @@ public static class LimeServices
         services.AddOptions<LimeOptions>().BindConfiguration(LimeOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<LimeOptions>, LimeOptionsValidator>();
 
-        // Loopback only unless told otherwise (--urls, ASPNETCORE_URLS or the Urls key).
-        if (string.IsNullOrEmpty(builder.Configuration["urls"]))
-        {
-            builder.WebHost.UseUrls("http://127.0.0.1:5080");
-        }
+        // Listen addresses (loopback unless told otherwise), metrics and their endpoint's listener (Hosting/LimeTelemetry.cs).
+        builder.AddLimeTelemetry();
 
         // Request-start log lines carry the query string, where browsers put access_token: keep them off. Off entirely
         // (None, not Warning: the category logs nothing per request above Information): while it is enabled at any

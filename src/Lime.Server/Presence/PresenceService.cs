@@ -25,6 +25,7 @@ public sealed class PresenceService(
     IFanout fanout,
     IOptions<LimeOptions> options,
     TimeProvider time,
+    LimeMetrics metrics,
     ILogger<PresenceService> log) : BackgroundService
 {
     public async Task<bool[]> AreOnlineAsync(IReadOnlyList<long> users, CancellationToken ct) => await store.AreOnlineAsync(users, ct);
@@ -88,6 +89,7 @@ public sealed class PresenceService(
 
     private async Task AnnounceAsync(long userId, bool online, long lastSeen)
     {
+        metrics.PresenceChanged(online);
         try
         {
             var settings = await accounts.GetPresenceSettingsAsync(userId, CancellationToken.None);

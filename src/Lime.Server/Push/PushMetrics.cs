@@ -37,7 +37,7 @@ public sealed class PushMetrics : IDisposable
         _attempts = _meter.CreateCounter<long>("lime.push.outbox.attempts", "{attempt}", "Outbox entries claimed for handling (each attempt).");
         _retries = _meter.CreateCounter<long>("lime.push.outbox.retries", "{entry}", "Outbox entries scheduled for another attempt.");
         _deadLettered = _meter.CreateCounter<long>("lime.push.outbox.dead_lettered", "{entry}", "Outbox entries moved to the dead letters.");
-        _lag = _meter.CreateHistogram<double>("lime.push.outbox.lag", "ms", "Time from an entry becoming due to its handling finishing.");
+        _lag = _meter.CreateHistogram<double>("lime.push.outbox.lag", "ms", "Time from an entry becoming due to its handling finishing (tag topic: the handler's, push or search).");
         _notifications = _meter.CreateCounter<long>("lime.push.notifications", "{notification}", "Provider requests (tags provider, result: sent, token_invalid, retry, rejected).");
         _collapsed = _meter.CreateCounter<long>("lime.push.collapsed", "{notification}", "Notifications folded into a digest by the collapse window.");
         _suppressed = _meter.CreateCounter<long>("lime.push.suppressed", "{notification}", "Recipients skipped: connected, quiet hours, mentions only.");
@@ -61,7 +61,7 @@ public sealed class PushMetrics : IDisposable
         {
             case OutboxFinish.Done:
                 Interlocked.Increment(ref _processedTotal);
-                RecordLag(lagMs);
+                RecordLag(lagMs, topic);
                 break;
             case OutboxFinish.Retry:
                 _retries.Add(1);
@@ -70,7 +70,7 @@ public sealed class PushMetrics : IDisposable
             case OutboxFinish.Dead:
                 _deadLettered.Add(1);
                 Interlocked.Increment(ref _deadTotal);
-                RecordLag(lagMs);
+                RecordLag(lagMs, topic);
                 break;
         }
     }
@@ -147,9 +147,9 @@ public sealed class PushMetrics : IDisposable
 
     public void Dispose() => _meter.Dispose();
 
-    private void RecordLag(double ms)
+    private void RecordLag(double ms, string topic)
     {
-        _lag.Record(ms);
+        _lag.Record(ms, new KeyValuePair<string, object?>("topic", topic));
         lock (_lock)
         {
             _recentLag[_lagCount % _recentLag.Length] = ms;

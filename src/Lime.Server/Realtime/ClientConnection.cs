@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Net.WebSockets;
 using System.Threading.Tasks.Sources;
 using Lime.Protocol;
+using Lime.Server.Diagnostics;
 
 namespace Lime.Server.Realtime;
 
@@ -30,6 +31,7 @@ public sealed class ClientConnection : IValueTaskSource<bool>
     private readonly WebSocket _socket;
     private readonly int _limit;
     private readonly long _budget;
+    private readonly LimeMetrics? _metrics;
     private readonly Queue<byte[]> _queue = new(); // also the lock for the fields below
     private ManualResetValueTaskSourceCore<bool> _wake = new() { RunContinuationsAsynchronously = true };
     private bool _writerWaiting;
@@ -46,8 +48,9 @@ public sealed class ClientConnection : IValueTaskSource<bool>
     // Completed (and replaced) whenever bytes are given back, for replies waiting for room; made on demand.
     private TaskCompletionSource? _bytesFreed;
 
-    public ClientConnection(WebSocket socket, long userId, long deviceId, int queueFrames, long queueBytes = long.MaxValue)
+    public ClientConnection(WebSocket socket, long userId, long deviceId, int queueFrames, long queueBytes = long.MaxValue, LimeMetrics? metrics = null)
     {
+        _metrics = metrics;
         _socket = socket;
         UserId = userId;
         DeviceId = deviceId;
@@ -196,8 +199,15 @@ public sealed class ClientConnection : IValueTaskSource<bool>
         }
     }
 
-    private void SlowConsumer() =>
+    private void SlowConsumer()
+    {
+        if (_closing == 0)
+        {
+            _metrics?.SlowConsumerClosed();
+        }
+
         Close(CloseCodes.SlowConsumer, "slow_consumer: resync from history", abortAfter: TimeSpan.FromSeconds(1), discardQueued: true);
+    }
 
     /// <summary>Bytes the socket has taken (or that were dropped) leave the budget; waiting replies look again.</summary>
     private void Release(long bytes)
@@ -293,12 +303,14 @@ public sealed class ClientConnection : IValueTaskSource<bool>
                 if (next is null)
                 {
                     await _socket.SendAsync(first, WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
+                    _metrics?.FramesSent(1);
                     Release(first.Length);
                     continue;
                 }
 
                 byte[] buffer = ArrayPool<byte>.Shared.Rent(CoalesceBytes);
                 int taken = first.Length;
+                int frames = 1;
                 try
                 {
                     first.CopyTo(buffer, 0);
@@ -309,10 +321,12 @@ public sealed class ClientConnection : IValueTaskSource<bool>
                         next.CopyTo(buffer, length);
                         length += next.Length;
                         taken += next.Length;
+                        frames++;
                         next = more ? TryTake(CoalesceBytes - 1 - length, out more) : null;
                     }
 
                     await _socket.SendAsync(buffer.AsMemory(0, length), WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
+                    _metrics?.FramesSent(frames);
                 }
                 finally
                 {

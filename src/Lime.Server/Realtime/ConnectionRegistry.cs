@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Lime.Protocol;
+using Lime.Server.Diagnostics;
 
 namespace Lime.Server.Realtime;
 
@@ -8,7 +9,7 @@ namespace Lime.Server.Realtime;
 /// belongs to: at connect (after it is registered, so a membership event committed meanwhile is not missed) and
 /// when a membership event arrives. Each event is serialized once and the same bytes are queued to every subscriber.
 /// </summary>
-public sealed class ConnectionRegistry
+public sealed class ConnectionRegistry(LimeMetrics metrics)
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<long, List<ClientConnection>> _byUser = [];
@@ -163,6 +164,8 @@ public sealed class ConnectionRegistry
         {
             c.Enqueue(frame);
         }
+
+        metrics.FanoutDelivered(targets.Length);
     }
 
     /// <summary>Queues an ephemeral frame to a room's local subscribers and/or some users' local connections, once each.</summary>
@@ -192,6 +195,8 @@ public sealed class ConnectionRegistry
         {
             c.Enqueue(signal.Frame);
         }
+
+        metrics.SignalDelivered(targets.Count);
     }
 
     /// <summary>Whether the user has a connection on this node.</summary>

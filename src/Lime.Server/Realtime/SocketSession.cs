@@ -22,6 +22,7 @@ public sealed class SocketSession(
     TypingService typing,
     Presence.PresenceService presence,
     ConnectionRegistry registry,
+    LimeMetrics metrics,
     IOptions<LimeOptions> options,
     ILogger<SocketSession> log)
 {
@@ -39,7 +40,7 @@ public sealed class SocketSession(
 
     public async Task RunAsync(WebSocket socket, long userId, long deviceId, CancellationToken aborted)
     {
-        var connection = new ClientConnection(socket, userId, deviceId, _options.SendQueueFrames, _options.SendQueueBytes);
+        var connection = new ClientConnection(socket, userId, deviceId, _options.SendQueueFrames, _options.SendQueueBytes, metrics);
         connection.Enqueue(Serialize(new HelloFrame(
             userId, deviceId, connection.Id, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
             _options.HeartbeatIntervalSeconds * 1000, _options.IdleTimeoutSeconds * 1000, _limits.MaxTextBytes, _options.MaxFrameBytes,
@@ -48,6 +49,7 @@ public sealed class SocketSession(
 
         // Registered before the room list is read, so membership events committed meanwhile are not missed.
         registry.Add(connection);
+        metrics.ConnectionOpened();
         Task writer = connection.RunWriterAsync();
         var inFlight = new Slots(_options.MaxInFlightPerConnection, _options.MaxReadsInFlight);
         try
@@ -64,6 +66,7 @@ public sealed class SocketSession(
         finally
         {
             registry.Remove(connection);
+            metrics.ConnectionClosed();
             connection.Close(connection.CloseCode ?? (int)WebSocketCloseStatus.NormalClosure, "", TimeSpan.FromSeconds(2));
             await writer;
             Log.SocketClosed(log, connection.Id, connection.CloseCode ?? 0);
@@ -113,6 +116,7 @@ public sealed class SocketSession(
                 }
 
                 connection.Touch();
+                metrics.FrameReceived();
                 if (tooLarge || length > _options.MaxFrameBytes)
                 {
                     connection.Enqueue(Serialize(new ErrorFrame(null, ErrorCodes.FrameTooLarge, $"Frames are limited to {_options.MaxFrameBytes} bytes."), SocketJson.Context.ErrorFrame));

@@ -27,8 +27,8 @@ public sealed class PostgresRoomWriter : RoomWriter
     private readonly ILogger<PostgresRoomWriter> _log;
     private volatile bool _replicationWaitCancelled;
 
-    public PostgresRoomWriter(PostgresDatabase db, IFanout fanout, Snowflake ids, IOptions<LimeOptions> options, ILogger<PostgresRoomWriter> log)
-        : base(db, fanout, ids, options, log)
+    public PostgresRoomWriter(PostgresDatabase db, IFanout fanout, Snowflake ids, LimeMetrics metrics, IOptions<LimeOptions> options, ILogger<PostgresRoomWriter> log)
+        : base(db, fanout, ids, metrics, options, log)
     {
         _node = options.Value.NodeId;
         _log = log;

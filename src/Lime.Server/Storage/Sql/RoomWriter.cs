@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Diagnostics;
 using System.Globalization;
 using System.Threading.Channels;
 using Lime.Protocol;
@@ -26,6 +27,7 @@ public abstract partial class RoomWriter : IRoomWriter, IHostedService, IDisposa
     private readonly int _maxBatch;
     private readonly TimeSpan _ackTimeout;
     private readonly MessageOptions _messages;
+    private readonly LimeMetrics _metrics;
     private readonly Channel<Pending> _queue = Channel.CreateBounded<Pending>(new BoundedChannelOptions(65_536)
     {
         SingleReader = true,
@@ -39,8 +41,9 @@ public abstract partial class RoomWriter : IRoomWriter, IHostedService, IDisposa
     private Thread? _thread;
     private DbTransaction? _transaction; // the batch's, while it is applied
 
-    protected RoomWriter(ISqlDatabase db, IFanout fanout, Snowflake ids, IOptions<LimeOptions> options, ILogger log)
+    protected RoomWriter(ISqlDatabase db, IFanout fanout, Snowflake ids, LimeMetrics metrics, IOptions<LimeOptions> options, ILogger log)
     {
+        _metrics = metrics;
         _db = db;
         _fanout = fanout;
         _ids = ids;
@@ -171,6 +174,7 @@ public abstract partial class RoomWriter : IRoomWriter, IHostedService, IDisposa
             catch (Exception e)
             {
                 Log.CommitFailed(_log, e);
+                _metrics.Committed(CommitResult.Failed, batch.Count, 0);
                 ResetConnection();
                 foreach (var p in batch)
                 {
@@ -203,6 +207,7 @@ public abstract partial class RoomWriter : IRoomWriter, IHostedService, IDisposa
         catch (Exception e) when (e is not LimeException && e is not CommitNotConfirmedException && batch.Count > 1)
         {
             Log.BatchRetriedSingly(_log, batch.Count, e);
+            _metrics.Committed(CommitResult.Failed, batch.Count, 0);
             ResetConnection();
             foreach (var p in batch)
             {
@@ -217,6 +222,7 @@ public abstract partial class RoomWriter : IRoomWriter, IHostedService, IDisposa
                 catch (Exception single) when (single is not LimeException)
                 {
                     Log.CommitFailed(_log, single);
+                    _metrics.Committed(CommitResult.Failed, 1, 0);
                     ResetConnection();
                     p.Fail(new LimeException(ErrorCodes.Unavailable, "The write failed; its outcome is unknown. Retry with the same client_msg_id."));
                 }
@@ -233,6 +239,7 @@ public abstract partial class RoomWriter : IRoomWriter, IHostedService, IDisposa
 
     private void ApplyAndCommit(IReadOnlyList<Pending> batch)
     {
+        long started = Stopwatch.GetTimestamp();
         _connection ??= Open();
         _sql ??= new Statements(_connection, _db.Dialect);
         var sql = _sql;
@@ -289,8 +296,11 @@ public abstract partial class RoomWriter : IRoomWriter, IHostedService, IDisposa
         if (!CommitConfirmed(_connection))
         {
             Log.CommitNotConfirmed(_log, batch.Count);
+            _metrics.Committed(CommitResult.NotConfirmed, batch.Count, started);
             throw new CommitNotConfirmedException();
         }
+
+        _metrics.Committed(CommitResult.Ok, batch.Count, started);
 
         // Durable from here on. Publish in seq order, then answer the callers.
         var events = new List<EventDto>();

@@ -1,5 +1,6 @@
 using System.Data.Common;
 using Lime.Server.Chat;
+using Lime.Server.Diagnostics;
 using Lime.Server.Fanout;
 using Lime.Server.Storage.Sql;
 using Microsoft.Extensions.Options;
@@ -10,8 +11,8 @@ namespace Lime.Server.Storage.Sqlite;
 /// The room writer on SQLite: this process is the only writer, and a COMMIT in WAL mode with synchronous=FULL is
 /// durable when it returns.
 /// </summary>
-public sealed class SqliteRoomWriter(SqliteDatabase db, IFanout fanout, Snowflake ids, IOptions<LimeOptions> options, ILogger<SqliteRoomWriter> log)
-    : RoomWriter(db, fanout, ids, options, log)
+public sealed class SqliteRoomWriter(SqliteDatabase db, IFanout fanout, Snowflake ids, LimeMetrics metrics, IOptions<LimeOptions> options, ILogger<SqliteRoomWriter> log)
+    : RoomWriter(db, fanout, ids, metrics, options, log)
 {
     /// <summary>How long the RESTART checkpoint may wait for readers still on old WAL frames (or another writer).</summary>
     public static readonly TimeSpan RestartWait = TimeSpan.FromMilliseconds(20);

@@ -1,0 +1,129 @@
+using System.Net;
+using Lime.Protocol;
+using Lime.Server.Api;
+using Lime.Server.Diagnostics;
+using Lime.Server.Push;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+
+namespace Lime.Server.Hosting;
+
+/// <summary>
+/// Metrics through OpenTelemetry: the meters <c>Lime</c> and <c>Lime.Push</c>, ASP.NET Core's and the runtime's (GC,
+/// thread pool), exported in Prometheus text on <c>Lime:Metrics:Path</c>, for allowed networks only
+/// (docs/operations.md, Metrics).
+/// </summary>
+public static class LimeTelemetry
+{
+    public static WebApplicationBuilder AddLimeTelemetry(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddSingleton<LimeMetrics>();
+        services.AddHostedService<HealthProbe>();
+        services.AddOpenTelemetry()
+            .ConfigureResource(r => r.AddService("lime"))
+            .WithMetrics(metrics => metrics
+                .AddMeter(LimeMetrics.MeterName, PushMetrics.MeterName)
+                .AddRuntimeInstrumentation()
+                .AddAspNetCoreInstrumentation()
+                // No response cache: two scrapes never see the same numbers (the default keeps one for 300 ms).
+                .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0));
+        AddMetricsListener(builder);
+        return builder;
+    }
+
+    /// <summary>
+    /// Adds <c>Lime:Metrics:Listen</c> to the addresses the server listens on: to the URLs (<c>--urls</c>, or the default
+    /// loopback address), or, when Kestrel's endpoints are configured (TLS), as one more endpoint beside them.
+    /// Read from the configuration as the builder has it (command line, environment, appsettings).
+    /// </summary>
+    private static void AddMetricsListener(WebApplicationBuilder builder)
+    {
+        string listen = builder.Configuration[$"{LimeOptions.Section}:Metrics:Listen"] ?? "";
+        bool valid = Uri.TryCreate(listen, UriKind.Absolute, out _); // a bad value is refused at start, naming the key
+        if (builder.Configuration.GetSection("Kestrel:Endpoints").GetChildren().Any())
+        {
+            if (valid)
+            {
+                builder.Configuration.AddInMemoryCollection([new("Kestrel:Endpoints:LimeMetrics:Url", listen)]);
+            }
+
+            return;
+        }
+
+        // Loopback only unless told otherwise (--urls, ASPNETCORE_URLS or the Urls key).
+        string urls = builder.Configuration["urls"] is { Length: > 0 } configured ? configured : "http://127.0.0.1:5080";
+        builder.WebHost.UseUrls(valid ? urls + ";" + listen : urls);
+    }
+
+    /// <summary>
+    /// The scrape endpoint, first in the pipeline (before forwarded headers, so the allow-list sees the TCP peer).
+    /// With a listener of its own, that port serves the endpoint and nothing else, and the main one does not serve it.
+    /// </summary>
+    public static WebApplication UseLimeMetrics(this WebApplication app, MetricsOptions options)
+    {
+        int port = options.Listen.Length > 0 ? new Uri(options.Listen).Port : 0;
+        var path = new PathString(options.Path);
+        if (port > 0)
+        {
+            app.Use((context, next) =>
+            {
+                if (context.Connection.LocalPort == port && !context.Request.Path.Equals(path, StringComparison.Ordinal))
+                {
+                    context.Response.StatusCode = StatusCodes.Status404NotFound;
+                    return Task.CompletedTask;
+                }
+
+                return next(context);
+            });
+        }
+
+        if (!options.Enabled)
+        {
+            return app;
+        }
+
+        IPNetwork[] allowed = [.. options.EffectiveNetworks.Select(n => IPNetwork.Parse(n))];
+        app.UseOpenTelemetryPrometheusScrapingEndpoint(
+            meterProvider: null,
+            predicate: context => context.Request.Path.Equals(path, StringComparison.Ordinal) && (port == 0 || context.Connection.LocalPort == port),
+            path: null,
+            configureBranchedPipeline: branch => branch.Use(async (context, next) =>
+            {
+                if (IsAllowed(context.Connection.RemoteIpAddress, allowed))
+                {
+                    await next(context);
+                    return;
+                }
+
+                var problems = context.RequestServices.GetRequiredService<IProblemDetailsService>();
+                await ProblemResponses.WriteAsync(problems, context, StatusCodes.Status403Forbidden, ErrorCodes.Forbidden,
+                    "Metrics are served to the networks in Lime:Metrics:AllowedNetworks only.");
+            }),
+            optionsName: null);
+        return app;
+    }
+
+    private static bool IsAllowed(IPAddress? caller, IPNetwork[] allowed)
+    {
+        if (caller is null)
+        {
+            return false; // no TCP peer (an in-process test server): nothing to match
+        }
+
+        if (caller.IsIPv4MappedToIPv6)
+        {
+            caller = caller.MapToIPv4();
+        }
+
+        foreach (var network in allowed)
+        {
+            if (network.Contains(caller))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}
