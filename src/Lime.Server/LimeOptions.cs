@@ -274,6 +274,13 @@ public sealed class AuthOptions
     [Range(1, 1024)]
     public int MaxConcurrentHashes { get; set; } = Math.Max(1, Environment.ProcessorCount / 2);
 
+    /// <summary>
+    /// A spent refresh token presented again logs its device out (reuse: a copy is in other hands), unless it was
+    /// spent less than this long ago: concurrent refreshes of one session (two tabs) are refused without that.
+    /// </summary>
+    [Range(0, 300)]
+    public int RefreshReuseGraceSeconds { get; set; } = 5;
+
     /// <summary>Live device sessions per user: a login past it logs out the devices idle longest (oldest login or refresh).</summary>
     [Range(1, 100_000)]
     public int MaxDevicesPerUser { get; set; } = 50;

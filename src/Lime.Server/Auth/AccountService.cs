@@ -23,6 +23,7 @@ public sealed partial class AccountService(
     TimeProvider time)
 {
     private readonly int _maxDevices = options.Value.Auth.MaxDevicesPerUser;
+    private readonly long _reuseGraceMs = options.Value.Auth.RefreshReuseGraceSeconds * 1000L;
 
     private const int MinPassword = 8;
     private const int MaxPassword = 128;
@@ -85,7 +86,17 @@ public sealed partial class AccountService(
         string presented = TokenService.HashRefreshToken(request.RefreshToken);
         throttle.Spend("refresh " + presented);
         var (token, hash) = TokenService.CreateRefreshToken();
-        var device = await accounts.RotateRefreshAsync(presented, hash, Now(), ct)
+        var rotation = await accounts.RotateRefreshAsync(presented, hash, Now(), ct);
+        // A spent token again: the owner and someone else both hold the device's tokens, and there is no telling which
+        // one is the thief. End the whole family (the device): both must log in again. Except moments after it was
+        // spent (RefreshReuseGraceSeconds): two tabs of one browser sharing a session may refresh at the same time.
+        if (rotation.ReusedBy is { } reused && Now() - rotation.SpentAt >= _reuseGraceMs)
+        {
+            await RevokeAsync(reused, "refresh_reused", ct);
+            throw new LimeException(ErrorCodes.Unauthenticated, "The refresh token was already used; its device has been logged out.");
+        }
+
+        var device = rotation.Device
             ?? throw new LimeException(ErrorCodes.Unauthenticated, "The refresh token is invalid, already used, or its device was logged out.");
         var user = await accounts.GetUserAsync(device.UserId, ct) ?? throw new LimeException(ErrorCodes.Unauthenticated, "No such user.");
         return new TokenResponse(tokens.CreateAccessToken(user.Id, device.Id), token, tokens.AccessTokenSeconds, device.Id, ToDto(user));

@@ -17,12 +17,19 @@ public interface IAccountStore
 
     Task<DeviceRecord> CreateDeviceAsync(long userId, string name, string refreshHash, long now, CancellationToken ct);
 
-    /// <summary>Replaces the refresh token of a live device atomically; returns the device, or null if the old hash
-    /// no longer matches (already rotated: a replayed token) or the device is revoked.</summary>
-    Task<DeviceRecord?> RotateRefreshAsync(string oldHash, string newHash, long now, CancellationToken ct);
+    /// <summary>
+    /// Replaces the refresh token of a live device and remembers the old one as spent, in one commit (the device's
+    /// last <see cref="SpentRefreshTokensKept"/> spent tokens are kept). A hash that is not current answers the
+    /// device it was spent by, if it is among those, so reuse can be told from an unknown token.
+    /// </summary>
+    Task<RefreshRotation> RotateRefreshAsync(string oldHash, string newHash, long now, CancellationToken ct);
+
+    /// <summary>Spent refresh tokens remembered per device (reuse of an older one is refused but not recognised).</summary>
+    public const int SpentRefreshTokensKept = 16;
 
     Task<DeviceRecord?> GetDeviceAsync(long deviceId, CancellationToken ct);
 
+    /// <summary>Marks the device revoked (its refresh token dies with it) and forgets its spent tokens.</summary>
     Task RevokeDeviceAsync(long deviceId, long now, CancellationToken ct);
 
     Task<IReadOnlyList<DeviceRecord>> ListDevicesAsync(long userId, CancellationToken ct);

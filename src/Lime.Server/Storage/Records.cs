@@ -6,6 +6,13 @@ public sealed record UserRecord(long Id, string Username, string DisplayName, st
 
 public sealed record DeviceRecord(long Id, long UserId, string Name, long CreatedAt, long LastSeenAt, long? RevokedAt);
 
+/// <summary>
+/// A refresh: <see cref="Device"/> when the token was current (now replaced), else <see cref="ReusedBy"/> (and when
+/// it was spent) when it is one of the device's recently spent tokens (reuse: someone else holds a copy), else
+/// neither (unknown token).
+/// </summary>
+public sealed record RefreshRotation(DeviceRecord? Device, long? ReusedBy, long? SpentAt = null);
+
 public sealed record RoomRecord(
     long Id,
     string Kind,

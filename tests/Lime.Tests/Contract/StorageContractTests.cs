@@ -278,6 +278,46 @@ public abstract class StorageContractTests : IAsyncLifetime
         var gone = await Assert.ThrowsAsync<LimeApiException>(() => alice.Http.GetMeAsync());
         Assert.Equal(ErrorCodes.Unauthenticated, gone.Code);
     }
+
+    [Fact]
+    public async Task A_reused_refresh_token_logs_its_device_out_closes_its_socket_and_refuses_its_new_access_token()
+    {
+        SkipWhenUnavailable();
+        var settings = await BackendSettingsAsync();
+        settings["Lime:Auth:RefreshReuseGraceSeconds"] = "0"; // no allowance for two tabs refreshing at once
+        await using var server = new LimeServer(settings);
+        var alice = await server.NewUserAsync("a").Within();
+        var otherDevice = await alice.NewDeviceAsync("tablet").Within();
+
+        // A thief copied the refresh token and refreshed first; alice's app refreshes a few times more too.
+        string stolen = alice.Tokens.RefreshToken;
+        var thief = await new LimeHttpClient(server.CreateClient()).RefreshAsync(stolen).Within();
+        var thiefLater = await new LimeHttpClient(server.CreateClient()).RefreshAsync(thief.RefreshToken).Within();
+        var thiefHttp = new LimeHttpClient(server.CreateClient()) { AccessToken = thiefLater.AccessToken };
+        await using var thiefSocket = await server.ConnectAsync(thiefLater.AccessToken).Within();
+
+        // Alice's app presents the token it holds, spent by the thief two rotations ago: the whole device is logged out.
+        var reused = await Assert.ThrowsAsync<LimeApiException>(() => new LimeHttpClient(server.CreateClient()).RefreshAsync(stolen).Within());
+        Assert.Equal((401, ErrorCodes.Unauthenticated), (reused.Status, reused.Code));
+
+        await thiefSocket.Completion.Within();
+        Assert.Equal((CloseCodes.SessionRevoked, "refresh_reused"), (thiefSocket.CloseCode, thiefSocket.CloseDescription));
+        var refused = await Assert.ThrowsAsync<LimeApiException>(() => thiefHttp.GetMeAsync().Within());
+        Assert.Equal(401, refused.Status);
+        var dead = await Assert.ThrowsAsync<LimeApiException>(() => new LimeHttpClient(server.CreateClient()).RefreshAsync(thiefLater.RefreshToken).Within());
+        Assert.Equal(401, dead.Status);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => server.ConnectAsync(thiefLater.AccessToken).Within());
+
+        // Other devices are untouched.
+        Assert.Equal(alice.Id, (await otherDevice.Http.GetMeAsync().Within()).Id);
+        var devices = await otherDevice.Http.ListDevicesAsync().Within();
+        Assert.Equal([otherDevice.Tokens.DeviceId], devices.Select(d => d.Id));
+
+        // A token that was never issued revokes nothing.
+        var unknown = await Assert.ThrowsAsync<LimeApiException>(() => new LimeHttpClient(server.CreateClient()).RefreshAsync("never-issued").Within());
+        Assert.Equal(401, unknown.Status);
+        Assert.Equal(alice.Id, (await otherDevice.Http.GetMeAsync().Within()).Id);
+    }
 }
 
 public sealed class SqliteStorageContractTests : StorageContractTests

@@ -70,13 +70,34 @@ public sealed class SqlAccountStore(ISqlDatabase db) : IAccountStore
         return new DeviceRecord(id, userId, name, now, now, null);
     }
 
-    public async Task<DeviceRecord?> RotateRefreshAsync(string oldHash, string newHash, long now, CancellationToken ct)
+    public async Task<RefreshRotation> RotateRefreshAsync(string oldHash, string newHash, long now, CancellationToken ct)
     {
         await using var c = await db.OpenConnectionAsync(ct);
-        return await c.QuerySingleOrDefaultAsync<DeviceRecord>(new CommandDefinition(
-            $"UPDATE devices SET refresh_hash = @newHash, last_seen_at = @now WHERE refresh_hash = @oldHash AND revoked_at IS NULL RETURNING {DeviceColumns}",
-            new { oldHash, newHash, now }, cancellationToken: ct));
+        // The UPDATE comes first, so a SQLite transaction takes the write lock at once (no read-then-upgrade).
+        await using var tx = await c.BeginTransactionAsync(ct);
+        var rotated = await c.QuerySingleOrDefaultAsync<RotatedDevice>(new CommandDefinition(
+            "UPDATE devices SET refresh_hash = @newHash, last_seen_at = @now, refresh_generation = refresh_generation + 1 " +
+            $"WHERE refresh_hash = @oldHash AND revoked_at IS NULL RETURNING {DeviceColumns}, refresh_generation AS Generation",
+            new { oldHash, newHash, now }, tx, cancellationToken: ct));
+        if (rotated is not null)
+        {
+            await c.ExecuteAsync(new CommandDefinition(
+                "INSERT INTO spent_refresh_tokens (device_id, slot, hash, spent_at) VALUES (@Id, @slot, @oldHash, @now) " +
+                "ON CONFLICT (device_id, slot) DO UPDATE SET hash = excluded.hash, spent_at = excluded.spent_at",
+                new { rotated.Id, slot = rotated.Generation % IAccountStore.SpentRefreshTokensKept, oldHash, now }, tx, cancellationToken: ct));
+            await tx.CommitAsync(ct);
+            return new RefreshRotation(new DeviceRecord(rotated.Id, rotated.UserId, rotated.Name, rotated.CreatedAt, rotated.LastSeenAt, rotated.RevokedAt), null);
+        }
+
+        var spent = await c.QueryFirstOrDefaultAsync<SpentToken>(new CommandDefinition(
+            "SELECT device_id AS DeviceId, spent_at AS SpentAt FROM spent_refresh_tokens WHERE hash = @oldHash", new { oldHash }, tx, cancellationToken: ct));
+        await tx.CommitAsync(ct);
+        return new RefreshRotation(null, spent?.DeviceId, spent?.SpentAt);
     }
+
+    private sealed record SpentToken(long DeviceId, long SpentAt);
+
+    private sealed record RotatedDevice(long Id, long UserId, string Name, long CreatedAt, long LastSeenAt, long? RevokedAt, long Generation);
 
     public async Task<DeviceRecord?> GetDeviceAsync(long deviceId, CancellationToken ct)
     {
@@ -88,8 +109,12 @@ public sealed class SqlAccountStore(ISqlDatabase db) : IAccountStore
     public async Task RevokeDeviceAsync(long deviceId, long now, CancellationToken ct)
     {
         await using var c = await db.OpenConnectionAsync(ct);
+        await using var tx = await c.BeginTransactionAsync(ct);
         await c.ExecuteAsync(new CommandDefinition(
-            "UPDATE devices SET revoked_at = @now WHERE id = @deviceId AND revoked_at IS NULL", new { deviceId, now }, cancellationToken: ct));
+            "UPDATE devices SET revoked_at = @now WHERE id = @deviceId AND revoked_at IS NULL", new { deviceId, now }, tx, cancellationToken: ct));
+        await c.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM spent_refresh_tokens WHERE device_id = @deviceId", new { deviceId }, tx, cancellationToken: ct));
+        await tx.CommitAsync(ct);
     }
 
     public async Task AddContactAsync(long userId, long contactId, long now, CancellationToken ct)
