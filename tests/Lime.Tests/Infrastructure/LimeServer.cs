@@ -4,6 +4,8 @@ using Lime.Protocol;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 
 namespace Lime.Tests.Infrastructure;
 
@@ -19,6 +21,7 @@ public sealed class LimeServer : WebApplicationFactory<Program>
 
     public LimeServer(IDictionary<string, string?>? settings = null)
     {
+        LeftoverServers.Track(this);
         DataDirectory = Path.Combine(Path.GetTempPath(), "lime-test-" + Guid.NewGuid().ToString("N"));
         _settings = new Dictionary<string, string?>
         {
@@ -46,7 +49,17 @@ public sealed class LimeServer : WebApplicationFactory<Program>
     {
         builder.UseEnvironment("Test");
         builder.ConfigureAppConfiguration((_, config) => config.AddInMemoryCollection(_settings));
+        // No console lifetime: a host that is still running when the test process exits must not hook ProcessExit
+        // and wait there for its own shutdown (xunit v3 then reports foreground threads and kills the run).
+        builder.ConfigureServices(services => services.AddSingleton<IHostLifetime, TestHostLifetime>());
         ConfigureHost?.Invoke(builder);
+    }
+
+    private sealed class TestHostLifetime : IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 
     /// <summary>A REST client for a new user (registered with a unique name).</summary>
@@ -85,6 +98,7 @@ public sealed class LimeServer : WebApplicationFactory<Program>
 
     public override async ValueTask DisposeAsync()
     {
+        LeftoverServers.Forget(this);
         await base.DisposeAsync();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         try
