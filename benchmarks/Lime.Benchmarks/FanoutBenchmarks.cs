@@ -32,7 +32,7 @@ public class FanoutBenchmarks : IDisposable
         string text = "t=123456789012;" + new string('x', 49);
         _event = new EventDto("123456789012345678", Room, 1, EventKinds.Message, 7, 1_760_000_000_000, text, null, "42-1");
         int frameLength = JsonSerializer.SerializeToUtf8Bytes(new EventFrame(_event), LimeJsonContext.Default.EventFrame).Length;
-        _registry = new ConnectionRegistry();
+        _registry = new ConnectionRegistry(new Lime.Server.Diagnostics.LimeMetrics());
         _sockets = new CountingWebSocket[Subscribers];
         _connections = new ClientConnection[Subscribers];
         _writers = new Task[Subscribers];

@@ -45,7 +45,7 @@ public class StoreBenchmarks : IDisposable
             .Select(i => accounts.CreateUserAsync("bdn" + i.ToString(CultureInfo.InvariantCulture), "bdn", "x", now, CancellationToken.None).GetAwaiter().GetResult()!.Id)
             .ToArray();
 
-        _writer = new SqliteRoomWriter(db, _fanout, new Snowflake(1), options, NullLogger<SqliteRoomWriter>.Instance);
+        _writer = new SqliteRoomWriter(db, _fanout, new Snowflake(1), new Lime.Server.Diagnostics.LimeMetrics(), options, NullLogger<SqliteRoomWriter>.Instance);
         _writer.StartAsync(CancellationToken.None).GetAwaiter().GetResult();
         _targets = new (long, long)[Rooms];
         for (int r = 0; r < Rooms; r++)

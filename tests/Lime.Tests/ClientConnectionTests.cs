@@ -157,7 +157,7 @@ public sealed class ClientConnectionTests
     {
         // The race CI saw: hello is sent at registration, the room list is read after it; a leave committed in
         // between must still reach the leaving user's new socket, and the room must not be subscribed afterwards.
-        var registry = new ConnectionRegistry();
+        var registry = new ConnectionRegistry(new Lime.Server.Diagnostics.LimeMetrics());
         var socket = new RecordingWebSocket();
         var connection = new ClientConnection(socket, userId: 7, deviceId: 1, queueFrames: 100);
         var writer = connection.RunWriterAsync();

@@ -43,8 +43,19 @@ public sealed class LimeMetrics : IDisposable
     private int _storageUp = -1, _redisUp = -1, _syncStandbys = -1;
 
     public LimeMetrics(IMeterFactory meters)
+        : this(meters.Create(MeterName))
     {
-        _meter = meters.Create(MeterName);
+    }
+
+    /// <summary>On a meter of its own, outside any host (unit tests, micro-benchmarks).</summary>
+    public LimeMetrics()
+        : this(new Meter(MeterName))
+    {
+    }
+
+    private LimeMetrics(Meter meter)
+    {
+        _meter = meter;
         _meter.CreateObservableUpDownCounter("lime.connections", () => Volatile.Read(ref _connections), "{connection}", "Open WebSocket connections on this node.");
         _meter.CreateObservableCounter("lime.connections.opened", () => Volatile.Read(ref _connectionsOpened), "{connection}", "WebSocket connections accepted.");
         _meter.CreateObservableCounter("lime.connections.slow_consumer_closes", () => Volatile.Read(ref _slowConsumerCloses), "{connection}",
