@@ -69,6 +69,8 @@ namespace Lime.Protocol;
 [JsonSerializable(typeof(RequeueRequest))]
 [JsonSerializable(typeof(RequeueResponse))]
 [JsonSerializable(typeof(PushStatsResponse))]
+[JsonSerializable(typeof(SearchResponse))]
+[JsonSerializable(typeof(SearchStatsResponse))]
 [JsonSerializable(typeof(EditMessageRequest))]
 [JsonSerializable(typeof(OperationAckDto))]
 [JsonSerializable(typeof(OpAckFrame))]

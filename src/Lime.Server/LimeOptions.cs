@@ -35,6 +35,8 @@ public sealed class LimeOptions
     public PresenceOptions Presence { get; set; } = new();
     [ValidateObjectMembers]
     public PushOptions Push { get; set; } = new();
+    [ValidateObjectMembers]
+    public SearchOptions Search { get; set; } = new();
     // Nothing of its own to check; Lime:Redis:Configuration is required with the redis fanout (LimeOptionsValidator).
     public RedisOptions Redis { get; set; } = new();
     [ValidateObjectMembers]
@@ -159,6 +161,20 @@ public sealed class RoomOptions
     /// <summary>How long a typing indicator lasts without a new one.</summary>
     [Range(500, 60_000)]
     public int TypingExpiresMs { get; set; } = 6000;
+}
+
+/// <summary>Message search (docs/protocol.md §14, docs/operations.md "Search").</summary>
+public sealed class SearchOptions
+{
+    /// <summary>
+    /// Index messages (an outbox entry per message, edit and delete, applied by the outbox dispatcher) and answer
+    /// searches. Off: nothing is indexed and search answers <c>unavailable</c>.
+    /// </summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Most hits in one search page (<c>limit</c>; default 20).</summary>
+    [Range(1, 200)]
+    public int MaxPageSize { get; set; } = 50;
 }
 
 /// <summary>What members may do to messages after sending them.</summary>

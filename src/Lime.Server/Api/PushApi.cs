@@ -107,7 +107,8 @@ public static class PushApi
         return TypedResults.Ok(metrics.Snapshot(stored, time.GetUtcNow().ToUnixTimeMilliseconds()));
     }
 
-    private static async ValueTask<object?> RequireAdmin(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    /// <summary>Admits the user ids in Lime:Push:AdminUserIds only (every /api/admin route).</summary>
+    internal static async ValueTask<object?> RequireAdmin(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var http = context.HttpContext;
         var admins = http.RequestServices.GetRequiredService<IOptions<LimeOptions>>().Value.Push.AdminUserIds;

@@ -49,6 +49,7 @@ public static class LimePipeline
         app.MapModerationApi();
         app.MapContactsApi();
         app.MapPushApi();
+        app.MapSearchApi();
         app.MapNodesApi();
         app.MapAttachmentsApi();
         return app;

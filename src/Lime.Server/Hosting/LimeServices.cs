@@ -10,6 +10,7 @@ using Lime.Server.Presence;
 using Lime.Server.Push;
 using Lime.Server.Redis;
 using Lime.Server.Realtime;
+using Lime.Server.Search;
 using Lime.Server.Storage;
 using Lime.Server.Storage.Postgres;
 using Lime.Server.Storage.Sql;
@@ -65,6 +66,7 @@ public static class LimeServices
         services.AddSingleton<DeviceSessions>();
         services.AddSingleton<IPasswordHasher<UserRecord>, PasswordHasher<UserRecord>>(); // used through Auth/PasswordHashing
         services.AddLimePush(); // outbox dispatcher + push notifications (Push/PushServices.cs)
+        services.AddLimeSearch(); // message index fed by the outbox, search (Search/SearchServices.cs)
         services.AddLimeAttachments(); // uploads, blob store, downloads, sweeper (Attachments/AttachmentServices.cs)
 
         services.AddLimeAuthentication();

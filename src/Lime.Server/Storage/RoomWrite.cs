@@ -28,8 +28,11 @@ public abstract record RoomWrite
 /// <summary>Topics of outbox entries: what kind of side effect an entry stands for.</summary>
 public static class OutboxTopics
 {
-    /// <summary>A new message (room, seq): push notifications for offline members, later search indexing.</summary>
+    /// <summary>A new message (room, seq): push notifications for offline members.</summary>
     public const string Message = "message";
+
+    /// <summary>A message (room, seq of the message) to (re-)index for search: written with the message, each edit and a delete for everyone.</summary>
+    public const string Search = "search";
 }
 
 /// <summary>

@@ -35,7 +35,7 @@ internal sealed class PostgresMessageRunSql(NpgsqlConnection connection) : IMess
 
     private const string InsertOutboxSql =
         "INSERT INTO outbox (room_id, seq, topic, created_at, next_attempt_at) " +
-        "SELECT room, seq, @topic, at, at FROM unnest(@rooms, @seqs, @ats) AS u(room, seq, at)";
+        "SELECT room, seq, t.topic, at, at FROM unnest(@rooms, @seqs, @ats) AS u(room, seq, at) CROSS JOIN unnest(@topics) AS t(topic)";
 
     private const string AdvanceRoomsSql =
         "UPDATE rooms r SET last_seq = u.seq, last_msg_seq = u.seq, last_activity_at = u.at " +
@@ -108,7 +108,7 @@ internal sealed class PostgresMessageRunSql(NpgsqlConnection connection) : IMess
 
         // Side effects leave through the outbox, in the same commit as the messages.
         var outbox = new NpgsqlBatchCommand(InsertOutboxSql);
-        outbox.Parameters.Add(new NpgsqlParameter<string>("topic", NpgsqlDbType.Text) { TypedValue = OutboxTopics.Message });
+        outbox.Parameters.Add(new NpgsqlParameter<string[]>("topics", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = [.. rows.OutboxTopics] });
         outbox.Parameters.Add(Array("rooms", [.. rows.Rooms]));
         outbox.Parameters.Add(Array("seqs", [.. rows.Seqs]));
         outbox.Parameters.Add(Array("ats", [.. rows.CreatedAts]));

@@ -35,6 +35,9 @@ internal sealed class MessageRunRows
     /// <summary>Per (room, sender): the seq the sender's read watermark moves up to (one row per pair).</summary>
     public Dictionary<(long Room, long User), long> ReadAdvances { get; } = [];
 
+    /// <summary>The outbox topics each message gets a row of (message; search when indexing is on).</summary>
+    public IReadOnlyList<string> OutboxTopics { get; init; } = [Storage.OutboxTopics.Message];
+
     public int Count => Rooms.Count;
 }
 

@@ -78,6 +78,7 @@ public abstract partial class RoomWriter
             new { text = e.Text, now = Math.Max(now, message.EditedAt ?? 0), room = e.RoomId, seq = e.Seq }, tx);
         c.Execute("UPDATE events SET text = NULL WHERE room_id = @room AND target_seq = @seq AND kind = 'message_edited'",
             new { room = e.RoomId, seq = e.Seq }, tx);
+        IndexAgain(sql, e.RoomId, e.Seq, now);
         return Append(sql, c, tx, state, e, EventKinds.MessageEdited, e.Seq, now, text: e.Text);
     }
 
@@ -106,7 +107,17 @@ public abstract partial class RoomWriter
             SavePins(c, tx, del.RoomId, pins);
         }
 
+        IndexAgain(sql, del.RoomId, del.Seq, now);
         return Append(sql, c, tx, state, del, EventKinds.MessageDeleted, del.Seq, now);
+    }
+
+    /// <summary>The message's text changed (edit) or went (delete): its search entry is redone from its state, in this commit.</summary>
+    private void IndexAgain(Statements sql, long room, long seq, long now)
+    {
+        if (_searchEnabled)
+        {
+            sql.InsertOutbox(room, seq, OutboxTopics.Search, now);
+        }
     }
 
     private RoomWriteResult ApplyReaction(Statements sql, DbConnection c, DbTransaction tx, RoomState state, SetReaction r)

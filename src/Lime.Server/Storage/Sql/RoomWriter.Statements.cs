@@ -109,7 +109,10 @@ public abstract partial class RoomWriter
             {
                 Bind(_insertEvent, rows.Rooms[i], rows.Seqs[i], rows.Ids[i], EventKinds.Message, rows.Senders[i], rows.ClientMsgIds[i], rows.Texts[i], rows.ReplyTos[i], rows.Datas[i], rows.CreatedAts[i]);
                 _insertEvent.ExecuteNonQuery();
-                InsertOutbox(rows.Rooms[i], rows.Seqs[i], OutboxTopics.Message, rows.CreatedAts[i]);
+                foreach (string topic in rows.OutboxTopics)
+                {
+                    InsertOutbox(rows.Rooms[i], rows.Seqs[i], topic, rows.CreatedAts[i]);
+                }
             }
 
             foreach (var m in rows.Mentions)

@@ -51,7 +51,13 @@ public abstract partial class RoomWriter : IRoomWriter, IHostedService, IDisposa
         _maxBatch = options.Value.Storage.MaxBatch;
         _ackTimeout = TimeSpan.FromSeconds(options.Value.Storage.AckTimeoutSeconds);
         _messages = options.Value.Messages;
+        _searchEnabled = options.Value.Search.Enabled;
+        _messageTopics = _searchEnabled ? [OutboxTopics.Message, OutboxTopics.Search] : [OutboxTopics.Message];
     }
+
+    /// <summary>Search indexing on: messages, edits and deletes write a <c>search</c> outbox row in their commit.</summary>
+    private readonly bool _searchEnabled;
+    private readonly string[] _messageTopics;
 
     /// <summary>Called on the writer's connection inside each batch transaction just before COMMIT.</summary>
     protected virtual void BeforeCommit(DbConnection connection, DbTransaction transaction)
@@ -350,7 +356,7 @@ public abstract partial class RoomWriter : IRoomWriter, IHostedService, IDisposa
         var stored = runSql.FindDuplicates(tx, run);
         var lastSeq = new Dictionary<long, long>();
         var inRun = new Dictionary<(long, long, string), AckDto>();
-        var rows = new MessageRunRows();
+        var rows = new MessageRunRows { OutboxTopics = _messageTopics };
         var mentioning = new List<(int Pending, int Row)>();
         for (int i = start; i < end; i++)
         {
