@@ -23,7 +23,6 @@ public sealed partial class SdkTypesTests
         [nameof(NodeDto)] = "cluster node list (the web client connects to the origin it was served from)",
         [nameof(DeviceDto)] = "device management screen not built",
         [nameof(SetRoleRequest)] = "role management not in the web client",
-        [nameof(PresenceDto)] = "GET api/users/{id}/presence; the web client reads contacts and presence frames",
         [nameof(PrivacyRequest)] = "settings screen not built (issue 20)",
         [nameof(EditMessageRequest)] = "message operations not in the web client",
         [nameof(MentionListResponse)] = "mentions screen not built",

@@ -13,6 +13,7 @@ import type {
   LoginRequest,
   MarkReadRequest,
   MemberListResponse,
+  PresenceDto,
   ReadStateDto,
   ReadersResponse,
   RefreshRequest,
@@ -133,6 +134,8 @@ export class LimeApi {
   contacts = () => this.request<ContactDto[]>('GET', '/api/contacts');
   addContact = (userId: number) => this.request<void>('POST', '/api/contacts', { user_id: userId } satisfies AddContactRequest);
   removeContact = (userId: number) => this.request<void>('DELETE', `/api/contacts/${userId}`);
+  /** A user's current presence: allowed for mutual contacts and members of a shared small room (403 otherwise). */
+  presence = (userId: number) => this.request<PresenceDto>('GET', `/api/users/${userId}/presence`);
 
   /** The WebSocket address with a fresh token (browsers cannot set headers on an upgrade). */
   async socketUrl(): Promise<string> {

@@ -97,10 +97,13 @@ export class LimeClient {
   private readonly users = new Map<number, UserDto>();
   private readonly userRequests = new Set<number>();
   private readonly presence = new Map<number, Presence>();
+  /** Users whose current presence was asked for on this connection (REST), and presence frames seen per user. */
+  private readonly presenceAsked = new Set<number>();
+  private readonly presenceFrames = new Map<number, number>();
   private contactList: ContactDto[] = [];
   private readonly listeners = new Set<() => void>();
   /** Rooms being fetched because they are new to this device, with the live events that arrived meanwhile. */
-  private readonly bootstrapping = new Map<number, { queue: EventDto[]; done: Promise<void> }>();
+  private readonly bootstrapping = new Map<number, { queue: EventDto[]; typing: Map<number, number>; done: Promise<void> }>();
   private readonly pendingReads = new Map<number, number>();
   private readonly lastTypingSent = new Map<number, number>();
   private socket: LimeSocket | null = null;
@@ -431,7 +434,8 @@ export class LimeClient {
     try {
       this.contactList = await this.api.contacts();
       for (const c of this.contactList) {
-        this.presence.set(c.user_id, { online: c.online, lastSeen: c.last_seen });
+        // Only a mutual contact's presence is shown there (others read as offline, which says nothing).
+        if (c.mutual) this.presence.set(c.user_id, { online: c.online, lastSeen: c.last_seen });
         if (!this.users.has(c.user_id)) {
           this.users.set(c.user_id, { id: c.user_id, username: c.username, display_name: c.display_name, created_at: 0 });
         }
@@ -446,6 +450,26 @@ export class LimeClient {
   async adopt(room: RoomDto): Promise<void> {
     if (this.timelines.has(room.id)) return;
     await this.bootstrapRoom(room.id, room);
+  }
+
+  /**
+   * Asks once per connection for the current presence of a direct-chat partner. Presence frames carry changes only,
+   * and a partner who is not a mutual contact is not in the contact list, so without this a partner who was already
+   * online when the chat was created (or when this device connected) would never be shown online.
+   */
+  private watchPresence(userId: number): void {
+    if (userId === this.me?.id || this.presenceAsked.has(userId) || this.info.status !== 'live') return;
+    this.presenceAsked.add(userId);
+    const framesBefore = this.presenceFrames.get(userId) ?? 0;
+    this.api.presence(userId).then(
+      (p) => {
+        // A frame that arrived meanwhile is newer than this answer.
+        if ((this.presenceFrames.get(userId) ?? 0) !== framesBefore) return;
+        this.presence.set(userId, { online: p.online, lastSeen: p.last_seen });
+        this.emit();
+      },
+      () => this.presenceAsked.delete(userId), // not allowed (blocked, left) or offline: asked again later
+    );
   }
 
   // ------------------------------------------------------------------ connection loop
@@ -517,6 +541,7 @@ export class LimeClient {
       this.info = { ...this.info, ready: true, networkDown: false };
       this.setStatus('live');
       void this.loadContacts();
+      for (const t of this.timelines.values()) if (t.room.peer) this.watchPresence(t.room.peer);
       this.flushReads();
       for (const item of this.outbox.all()) if (item.state === 'sending') this.transmit(item);
     } catch (e) {
@@ -539,6 +564,8 @@ export class LimeClient {
 
   private onClose(code: number): void {
     this.socket = null;
+    // Presence frames sent while disconnected are lost: ask again on the next connection.
+    this.presenceAsked.clear();
     this.held = null;
     if (code === CloseCodes.loggedOut) {
       this.api.tokens.clear();
@@ -615,29 +642,37 @@ export class LimeClient {
         break;
       case 'typing': {
         if (frame.user === this.me?.id) break;
-        const t = this.timelines.get(frame.room);
-        if (!t) break;
         const until = Date.now() + frame.expires_in_ms;
-        t.typing = new Map(t.typing).set(frame.user, until);
-        this.touch(t);
-        setTimeout(() => {
-          const cur = this.timelines.get(frame.room);
-          if (cur && cur.typing.get(frame.user) === until) {
-            const m = new Map(cur.typing);
-            m.delete(frame.user);
-            cur.typing = m;
-            this.touch(cur);
-          }
-        }, frame.expires_in_ms);
+        const t = this.timelines.get(frame.room);
+        if (t) this.showTyping(t, frame.user, until);
+        else this.bootstrapping.get(frame.room)?.typing.set(frame.user, until); // shown once the room is fetched
         break;
       }
       case 'presence':
+        this.presenceFrames.set(frame.user, (this.presenceFrames.get(frame.user) ?? 0) + 1);
         this.presence.set(frame.user, { online: frame.online, lastSeen: frame.last_seen });
         this.emit();
         break;
       default:
         break;
     }
+  }
+
+  /** Shows a member as typing until `until` (ms), unless a newer frame or their message replaces it. */
+  private showTyping(t: Timeline, user: number, until: number): void {
+    const left = until - Date.now();
+    if (left <= 0) return;
+    t.typing = new Map(t.typing).set(user, until);
+    this.touch(t);
+    setTimeout(() => {
+      const cur = this.timelines.get(t.room.id);
+      if (cur && cur.typing.get(user) === until) {
+        const m = new Map(cur.typing);
+        m.delete(user);
+        cur.typing = m;
+        this.touch(cur);
+      }
+    }, left);
   }
 
   private applyRead(frame: ReadFrame): void {
@@ -814,12 +849,14 @@ export class LimeClient {
       return running.done;
     }
     const queue: EventDto[] = trigger ? [trigger] : [];
-    const done = this.fetchRoom(id, queue, known).finally(() => this.bootstrapping.delete(id));
-    this.bootstrapping.set(id, { queue, done });
+    // Typing frames of a brand-new room arrive while it is fetched (the other member starts typing at once).
+    const typing = new Map<number, number>();
+    const done = this.fetchRoom(id, queue, known, typing).finally(() => this.bootstrapping.delete(id));
+    this.bootstrapping.set(id, { queue, typing, done });
     return done;
   }
 
-  private async fetchRoom(id: number, queue: EventDto[], known?: RoomDto): Promise<void> {
+  private async fetchRoom(id: number, queue: EventDto[], known: RoomDto | undefined, typing: Map<number, number>): Promise<void> {
     try {
       const room = known ?? (await this.api.room(id));
       const page = await this.history(id, { limit: OLDER_PAGE });
@@ -835,10 +872,14 @@ export class LimeClient {
       this.timelines.set(id, t);
       this.apply(t, queue);
       this.recountUnread(t);
+      for (const [user, until] of typing) this.showTyping(t, user, until);
       // Small rooms get per-member read receipts; before the first hello the next sync brings them.
       const large = this.largeRoomMembers;
       if (large !== undefined && room.member_count <= large) void this.loadReads(t);
-      if (room.peer) this.user(room.peer);
+      if (room.peer) {
+        this.user(room.peer);
+        this.watchPresence(room.peer);
+      }
       this.touch(t);
     } catch {
       // Network trouble or no longer a member: the next sync settles it.

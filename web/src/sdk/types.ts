@@ -281,6 +281,13 @@ export interface ContactDto {
   mutual: boolean;
 }
 
+/** GET /api/users/{id}/presence. */
+export interface PresenceDto {
+  user_id: number;
+  online: boolean;
+  last_seen?: number | null;
+}
+
 // ---- Socket frames ----
 
 export interface HelloFrame {

@@ -62,7 +62,9 @@ export function ChatView({ client, room }: { client: LimeClient; room: RoomState
         <Avatar name={title} seed={peer ?? id} size={40} online={peer !== null && client.presenceOf(peer)?.online === true} kind={room.room.kind} />
         <div className="chat-title">
           <h2 data-testid="chat-title">{title}</h2>
-          <span className={`muted ${subtitle === 'online' ? 'online-text' : ''}`}>{typers.length ? 'typing…' : subtitle}</span>
+          <span className={`muted ${subtitle === 'online' ? 'online-text' : ''}`} data-testid="chat-subtitle">
+            {typers.length ? 'typing…' : subtitle}
+          </span>
         </div>
         {room.room.kind !== 'direct' && (
           <button className="ghost small" onClick={() => void leave()}>
