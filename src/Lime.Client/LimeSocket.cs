@@ -176,7 +176,7 @@ public sealed class LimeSocket : IAsyncDisposable
         var frame = new ClientFrame
         {
             Type = ClientFrameTypes.Send, Room = room, ClientMsgId = message.ClientMsgId, Text = message.Text, ReplyTo = message.ReplyTo,
-            Mentions = message.Mentions, MentionRoom = message.MentionRoom,
+            Mentions = message.Mentions, MentionRoom = message.MentionRoom, Attachments = message.Attachments,
         };
         var ack = await RequestAsync<AckFrame>(frame, ct);
         return ack.Ack;

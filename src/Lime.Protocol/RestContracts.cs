@@ -56,8 +56,11 @@ public sealed record SetRoleRequest(string Role);
 /// <summary>
 /// POST api/rooms/{id}/messages. <c>mentions</c>: user ids the message mentions (members only; others are dropped
 /// silently); <c>mention_room</c>: it mentions everyone (<c>@room</c>, subject to the room's size and the sender's role).
+/// <c>attachments</c>: ids of the sender's own uploads not yet on a message (at most <c>Lime:Attachments:MaxPerMessage</c>);
+/// <c>text</c> may then be absent or blank.
 /// </summary>
-public sealed record SendMessageRequest(string ClientMsgId, string Text, long? ReplyTo = null, long[]? Mentions = null, bool? MentionRoom = null);
+public sealed record SendMessageRequest(string ClientMsgId, string? Text, long? ReplyTo = null, long[]? Mentions = null, bool? MentionRoom = null,
+    string[]? Attachments = null);
 
 /// <summary>The acknowledgement of a durable send. Returned again, unchanged, for a retry with the same client_msg_id.</summary>
 public sealed record AckDto(string Id, long Room, long Seq, long Ts, string ClientMsgId, bool Duplicate);
@@ -67,7 +70,8 @@ public sealed record AckDto(string Id, long Room, long Seq, long Ts, string Clie
 /// created, members joined/added/left/removed, role changed). <c>users</c>, <c>role</c> and <c>name</c> are set on
 /// system events; <c>text</c>, <c>reply_to</c> and <c>client_msg_id</c> on messages (<c>client_msg_id</c> also on
 /// operations sent with one); <c>target</c> (the seq of the message operated on) and <c>emoji</c> on operations;
-/// <c>mentions</c> (the members it mentions) and <c>mention_room</c> (<c>@room</c>) on messages that have them.
+/// <c>mentions</c> (the members it mentions) and <c>mention_room</c> (<c>@room</c>) on messages that have them;
+/// <c>attachments</c> (photos and files, docs/protocol.md §13) on messages that carry them, gone once deleted for everyone.
 /// On <c>message</c> events read from history or sync, <c>edited_at</c>, <c>deleted</c>, <c>reactions</c> and
 /// <c>hidden</c> give the message's state as of the read (see docs/protocol.md §5, "Message state").
 /// </summary>
@@ -97,7 +101,8 @@ public sealed record EventDto(
     long? Invite = null,
     int? MaxUses = null,
     long[]? Mentions = null,
-    bool? MentionRoom = null);
+    bool? MentionRoom = null,
+    AttachmentDto[]? Attachments = null);
 
 /// <summary>
 /// The users who reacted to a message with one emoji, in the order they reacted (<c>users</c> in small rooms only;

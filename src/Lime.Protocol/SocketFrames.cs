@@ -37,6 +37,9 @@ public sealed record ClientFrame
 
     /// <summary><c>send</c>: the message mentions everyone in the room (<c>@room</c>).</summary>
     public bool? MentionRoom { get; init; }
+
+    /// <summary><c>send</c>: ids of the sender's own uploads the message carries (docs/protocol.md §13).</summary>
+    public string[]? Attachments { get; init; }
 }
 
 /// <summary>Client frame types.</summary>

@@ -91,7 +91,7 @@ public static class RoomsApi
     private static async Task<Results<Created<AckDto>, Ok<AckDto>>> SendAsync(long id, SendMessageRequest request, ClaimsPrincipal user, ChatService chat)
     {
         // Not cancelled with the request: once queued the message may commit, and a retry resolves the outcome.
-        var ack = await chat.SendAsync(user.UserId(), id, request.ClientMsgId, request.Text, request.ReplyTo, request.Mentions, request.MentionRoom);
+        var ack = await chat.SendAsync(user.UserId(), id, request.ClientMsgId, request.Text, request.ReplyTo, request.Mentions, request.MentionRoom, request.Attachments);
         return ack.Duplicate ? TypedResults.Ok(ack) : TypedResults.Created($"/api/rooms/{id}/events/around/{ack.Seq}", ack);
     }
 

@@ -33,6 +33,7 @@ public sealed class ChatService : IDisposable
     private readonly IFanout _fanout;
     private readonly MessageOptions _messages;
     private readonly LimeMetrics _metrics;
+    private readonly AttachmentOptions _attachments;
 
     public ChatService(IRoomWriter writer, IRoomStore rooms, IAccountStore accounts, MessageStates states, IModerationStore moderation, RoomModeration moderate,
         IFanout fanout, LimeMetrics metrics, IOptions<LimeOptions> options)
@@ -40,6 +41,7 @@ public sealed class ChatService : IDisposable
         _metrics = metrics;
         _fanout = fanout;
         _messages = options.Value.Messages;
+        _attachments = options.Value.Attachments;
         _moderation = moderation;
         _moderate = moderate;
         _writer = writer;
@@ -66,13 +68,13 @@ public sealed class ChatService : IDisposable
     /// mentioned by id then gets a live <c>mention</c> frame.
     /// </summary>
     public Task<AckDto> SendAsync(long userId, long roomId, string? clientMsgId, string? text, long? replyTo, long[]? mentions = null, bool? mentionRoom = null,
-        CancellationToken ct = default)
+        string[]? attachments = null, CancellationToken ct = default)
     {
         long started = Stopwatch.GetTimestamp();
         AppendMessage write;
         try
         {
-            write = ValidSend(userId, roomId, clientMsgId, text, replyTo, mentions, mentionRoom);
+            write = ValidSend(userId, roomId, clientMsgId, text, replyTo, mentions, mentionRoom, attachments);
         }
         catch (LimeException e)
         {
@@ -84,19 +86,25 @@ public sealed class ChatService : IDisposable
     }
 
     /// <summary>The send as a write, or the refusal (nothing written): checks, then the user's rate limit.</summary>
-    private AppendMessage ValidSend(long userId, long roomId, string? clientMsgId, string? text, long? replyTo, long[]? mentions, bool? mentionRoom)
+    private AppendMessage ValidSend(long userId, long roomId, string? clientMsgId, string? text, long? replyTo, long[]? mentions, bool? mentionRoom, string[]? attachments)
     {
         if (string.IsNullOrEmpty(clientMsgId) || clientMsgId.Length > MaxClientMsgIdLength)
         {
             throw LimeException.Validation($"client_msg_id is required (1-{MaxClientMsgIdLength} characters).");
         }
 
+        long[]? files = AttachmentIds(attachments);
         if (string.IsNullOrWhiteSpace(text))
         {
-            throw LimeException.Validation("text is required and must not be blank.");
+            if (files is null)
+            {
+                throw LimeException.Validation("text is required and must not be blank (unless the message carries attachments).");
+            }
+
+            text = null;
         }
 
-        int bytes = text.Length <= _limits.MaxTextBytes / 3 ? text.Length : Encoding.UTF8.GetByteCount(text);
+        int bytes = text is null ? 0 : text.Length <= _limits.MaxTextBytes / 3 ? text.Length : Encoding.UTF8.GetByteCount(text);
         if (bytes > _limits.MaxTextBytes)
         {
             throw new LimeException(ErrorCodes.MessageTooLarge, $"text is {bytes} UTF-8 bytes; the limit is {_limits.MaxTextBytes}.");
@@ -116,7 +124,33 @@ public sealed class ChatService : IDisposable
             throw new LimeException(ErrorCodes.RateLimited, "Too many messages; slow down.", retryAfter);
         }
 
-        return new AppendMessage(roomId, userId, clientMsgId, text, replyTo, named, mentionRoom == true);
+        return new AppendMessage(roomId, userId, clientMsgId, text, replyTo, named, mentionRoom == true, files);
+    }
+
+    /// <summary>The upload ids of a send (strings of positive numbers, distinct, at most MaxPerMessage), or null for none.</summary>
+    private long[]? AttachmentIds(string[]? attachments)
+    {
+        if (attachments is null || attachments.Length == 0)
+        {
+            return null;
+        }
+
+        int max = _attachments.MaxPerMessage;
+        var ids = new long[attachments.Length];
+        for (int i = 0; i < attachments.Length; i++)
+        {
+            if (attachments.Length > max || !long.TryParse(attachments[i], NumberStyles.None, CultureInfo.InvariantCulture, out ids[i]) || ids[i] <= 0)
+            {
+                throw LimeException.Validation($"attachments holds at most {max} upload ids, each a string of a positive number.");
+            }
+        }
+
+        if (ids.Distinct().Count() != ids.Length)
+        {
+            throw LimeException.Validation("attachments lists an upload twice.");
+        }
+
+        return ids;
     }
 
     private async Task<AckDto> SendCoreAsync(AppendMessage write, long started, CancellationToken ct)

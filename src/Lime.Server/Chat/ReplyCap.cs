@@ -130,7 +130,13 @@ public sealed class ReplyCap
     {
         long chars = (e.Text?.Length ?? 0) + (e.ClientMsgId?.Length ?? 0) + (e.Name?.Length ?? 0) + (e.Role?.Length ?? 0)
             + (e.Emoji?.Length ?? 0) + (e.Topic?.Length ?? 0) + (e.Description?.Length ?? 0) + e.Id.Length + e.Kind.Length;
-        long arrays = 21L * (e.Users?.Length ?? 0);
+        long arrays = 21L * ((e.Users?.Length ?? 0) + (e.Mentions?.Length ?? 0));
+        foreach (var a in e.Attachments ?? [])
+        {
+            // {"id":"…","name":"…","size":N,"type":"…","width":N,"height":N,"thumbnail":true,"placeholder":"…"},
+            chars += a.Id.Length + a.Name.Length + a.Type.Length + (a.Placeholder?.Length ?? 0);
+            arrays += 128;
+        }
         foreach (var r in e.Reactions ?? [])
         {
             // {"emoji":"…","count":N,"users":[…]},

@@ -236,7 +236,7 @@ public sealed class SocketSession(
             {
                 case ClientFrameTypes.Send:
                     // SendAsync validates and enqueues synchronously, so frames from one connection commit in order.
-                    var ack = await chat.SendAsync(connection.UserId, room, frame.ClientMsgId, frame.Text, frame.ReplyTo, frame.Mentions, frame.MentionRoom, CancellationToken.None);
+                    var ack = await chat.SendAsync(connection.UserId, room, frame.ClientMsgId, frame.Text, frame.ReplyTo, frame.Mentions, frame.MentionRoom, frame.Attachments, CancellationToken.None);
                     connection.Enqueue(Serialize(new AckFrame(frame.Id, ack), SocketJson.Context.AckFrame));
                     break;
                 case ClientFrameTypes.History:

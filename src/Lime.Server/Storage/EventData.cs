@@ -4,7 +4,7 @@ using Lime.Protocol;
 
 namespace Lime.Server.Storage;
 
-/// <summary>The JSON kept in events.data for system events, operations and the mentions of messages (fields without a column of their own).</summary>
+/// <summary>The JSON kept in events.data for system events, operations and the mentions and attachments of messages (fields without a column of their own).</summary>
 public sealed record EventData(
     long[]? Users,
     string? Role,
@@ -17,11 +17,12 @@ public sealed record EventData(
     long? Invite = null,
     int? MaxUses = null,
     long[]? Mentions = null,
-    bool? MentionRoom = null)
+    bool? MentionRoom = null,
+    AttachmentDto[]? Attachments = null)
 {
     public static string? Serialize(EventDto e)
     {
-        var data = new EventData(e.Users, e.Role, e.Name, e.Emoji, e.Topic, e.Description, e.ApprovalRequired, e.Until, e.Invite, e.MaxUses, e.Mentions, e.MentionRoom);
+        var data = new EventData(e.Users, e.Role, e.Name, e.Emoji, e.Topic, e.Description, e.ApprovalRequired, e.Until, e.Invite, e.MaxUses, e.Mentions, e.MentionRoom, e.Attachments);
         return data == Empty ? null : JsonSerializer.Serialize(data, StorageJsonContext.Default.EventData);
     }
 

@@ -38,10 +38,11 @@ public static class OutboxTopics
 /// <summary>
 /// A message. A repeat of (room, sender, client_msg_id) returns the first ack, flagged duplicate. <see cref="Mentions"/>
 /// (distinct, never the sender) are kept for the users who are members at commit; <see cref="MentionRoom"/> is checked
-/// at commit against the room's size and the sender's role.
+/// at commit against the room's size and the sender's role. <see cref="Attachments"/> (distinct upload ids) must each be the
+/// sender's own upload on no message yet; they are bound to this message in its commit (else nothing is stored).
 /// </summary>
-public sealed record AppendMessage(long RoomId, long SenderId, string ClientMsgId, string Text, long? ReplyTo, long[]? Mentions = null, bool MentionRoom = false)
-    : RoomWrite;
+public sealed record AppendMessage(long RoomId, long SenderId, string ClientMsgId, string? Text, long? ReplyTo, long[]? Mentions = null, bool MentionRoom = false,
+    long[]? Attachments = null) : RoomWrite;
 
 /// <summary>A new room with its creator as owner and the other members; for direct rooms, get-or-create by key.</summary>
 public sealed record CreateRoom(string Kind, string? Name, string? Topic, long CreatorId, long[] MemberIds, string? DirectKey) : RoomWrite;

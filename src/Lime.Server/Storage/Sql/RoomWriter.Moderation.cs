@@ -60,6 +60,8 @@ public abstract partial class RoomWriter
         c.Execute("DELETE FROM join_requests WHERE room_id = @room", p, tx);
         c.Execute("UPDATE invites SET revoked_at = @now WHERE room_id = @room AND revoked_at IS NULL", p, tx);
         c.Execute("UPDATE rooms SET deleted_at = @now WHERE id = @room", p, tx);
+        // Nobody can read them any more: the attachment sweeper removes them with their blobs.
+        c.Execute("UPDATE attachments SET deleted_at = @now WHERE room_id = @room AND deleted_at IS NULL", p, tx);
         return result;
     }
 

@@ -96,9 +96,11 @@ public abstract partial class RoomWriter
             throw new LimeException(ErrorCodes.WindowExpired, "The delete window of this message has passed.");
         }
 
-        // A tombstone: the text leaves the store (the message and every edit of it), with its reactions, pin and mentions.
+        // A tombstone: the text leaves the store (the message and every edit of it), with its reactions, pin, mentions and attachments.
         c.Execute("UPDATE events SET text = NULL, data = NULL, deleted_at = @now WHERE room_id = @room AND seq = @seq", new { now, room = del.RoomId, seq = del.Seq }, tx);
         c.Execute("DELETE FROM mentions WHERE room_id = @room AND seq = @seq", new { room = del.RoomId, seq = del.Seq }, tx);
+        // Its attachments too: unreadable from this commit on, their blobs removed by the attachment sweeper.
+        c.Execute("UPDATE attachments SET deleted_at = @now WHERE room_id = @room AND seq = @seq", new { now, room = del.RoomId, seq = del.Seq }, tx);
         c.Execute("UPDATE events SET text = NULL WHERE room_id = @room AND target_seq = @seq AND kind = 'message_edited'", new { room = del.RoomId, seq = del.Seq }, tx);
         c.Execute("DELETE FROM reactions WHERE room_id = @room AND target_seq = @seq", new { room = del.RoomId, seq = del.Seq }, tx);
         var pins = Pins(c, tx, del.RoomId);

@@ -339,7 +339,7 @@ public abstract partial class RoomWriter : IRoomWriter, IHostedService, IDisposa
     /// <summary>
     /// Consecutive messages batch[start..end), the one place the rules for a message live: a retry gets the first ack;
     /// no room → not found; not a member → forbidden; reply_to must precede it; @room needs the right (mentions of
-    /// non-members are dropped). Seqs are assigned in order from each
+    /// non-members are dropped); attachments must be the sender's unused uploads. Seqs are assigned in order from each
     /// locked room's last seq, then everything is written at once (with whole-run statements where the backend has them).
     /// </summary>
     private void ApplyMessageRun(IMessageRunSql runSql, DbTransaction tx, IReadOnlyList<Pending> batch, int start, int end)
@@ -358,6 +358,9 @@ public abstract partial class RoomWriter : IRoomWriter, IHostedService, IDisposa
         var inRun = new Dictionary<(long, long, string), AckDto>();
         var rows = new MessageRunRows { OutboxTopics = _messageTopics };
         var mentioning = new List<(int Pending, int Row)>();
+        var uploads = ReadUploads(tx, run);
+        var taken = new HashSet<long>();
+        var bound = new List<(long Id, long Room, long Seq)>();
         for (int i = start; i < end; i++)
         {
             var p = batch[i];
@@ -408,11 +411,23 @@ public abstract partial class RoomWriter : IRoomWriter, IHostedService, IDisposa
                 continue;
             }
 
+            AttachmentDto[]? files = null;
+            if (m.Attachments is not null && (files = TakeUploads(m, uploads, taken)) is null)
+            {
+                p.Error = AttachmentRefused();
+                continue;
+            }
+
             long seq = last + 1;
             lastSeq[m.RoomId] = seq;
             long now = Now();
             long id = _ids.Next();
-            var e = new EventDto(Id(id), m.RoomId, seq, EventKinds.Message, m.SenderId, now, m.Text, m.ReplyTo, m.ClientMsgId);
+            var e = new EventDto(Id(id), m.RoomId, seq, EventKinds.Message, m.SenderId, now, m.Text, m.ReplyTo, m.ClientMsgId, Attachments: files);
+            foreach (long upload in m.Attachments ?? [])
+            {
+                bound.Add((upload, m.RoomId, seq));
+            }
+
             rows.Rooms.Add(m.RoomId);
             rows.Seqs.Add(seq);
             rows.Ids.Add(id);
@@ -421,7 +436,7 @@ public abstract partial class RoomWriter : IRoomWriter, IHostedService, IDisposa
             rows.Texts.Add(m.Text);
             rows.ReplyTos.Add(m.ReplyTo);
             rows.CreatedAts.Add(now);
-            rows.Datas.Add(null);
+            rows.Datas.Add(files is null ? null : EventData.Serialize(e)); // mentions, when any, rewrite it below
             if (m.MentionRoom || m.Mentions is { Length: > 0 })
             {
                 mentioning.Add((i, rows.Count - 1));
@@ -439,6 +454,7 @@ public abstract partial class RoomWriter : IRoomWriter, IHostedService, IDisposa
             ResolveMentions(tx, batch, rows, mentioning);
         }
 
+        BindUploads(tx, bound);
         if (rows.Count > 0)
         {
             runSql.Write(tx, rows);

@@ -43,6 +43,9 @@ public sealed class SqlDialect
     /// processes write (PostgreSQL); nothing where one process is the only writer (SQLite).</summary>
     public string LockRoom { get; }
 
+    /// <summary>Appended to a SELECT inside the writer's transaction to lock the rows read (PostgreSQL); nothing on SQLite, whose writer is alone.</summary>
+    public string ForUpdate => ReferenceEquals(this, Postgres) ? " FOR UPDATE" : "";
+
     /// <summary>A subquery yielding the ids passed in <paramref name="parameter"/> (use with IN).</summary>
     public string IdList(string parameter) => _idList(parameter);
 

@@ -364,6 +364,7 @@ public sealed class SqlRoomStore(ISqlDatabase db) : IRoomStore
             MaxUses: data?.MaxUses,
             Mentions: data?.Mentions,
             MentionRoom: data?.MentionRoom,
+            Attachments: data?.Attachments,
             EditedAt: r.IsDBNull(o + 11) ? null : r.GetInt64(o + 11),
             Deleted: deleted ? true : null);
     }
