@@ -4,12 +4,19 @@ using Lime.Tests.Infrastructure;
 
 namespace Lime.Tests;
 
-public sealed class AccountTests : IAsyncLifetime
+public abstract class AccountTests(TestBackend backend) : IAsyncLifetime
 {
-    private const string Password = "correct horse battery";
-    private readonly LimeServer _server = new();
+    /// <summary>The backend this run of the suite is on (one subclass per backend, at the end of the file).</summary>
+    protected TestBackend Backend { get; } = backend;
 
-    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
+    private const string Password = "correct horse battery";
+    private readonly LimeServer _server = new(backend);
+
+    public ValueTask InitializeAsync()
+    {
+        TestBackends.SkipUnlessSelected(Backend);
+        return ValueTask.CompletedTask;
+    }
 
     public async ValueTask DisposeAsync() => await _server.DisposeAsync();
 
@@ -332,3 +339,7 @@ public sealed class AccountTests : IAsyncLifetime
         return e;
     }
 }
+
+public sealed class SqliteAccountTests() : AccountTests(TestBackend.Sqlite);
+
+public sealed class PostgresAccountTests() : AccountTests(TestBackend.PostgresRedis);

@@ -13,15 +13,18 @@ namespace Lime.Tests;
 /// Every refused request answers with its stable error code and leaves nothing behind: each test checks the code,
 /// then reads history or the member list to see that nothing was stored.
 /// </summary>
-public sealed class BadInputTests : IAsyncLifetime
+public abstract class BadInputTests(TestBackend backend) : IAsyncLifetime
 {
+    /// <summary>The backend this run of the suite is on (one subclass per backend, at the end of the file).</summary>
+    protected TestBackend Backend { get; } = backend;
+
     private const int MaxTextBytes = 300;
     private const int MaxFrameBytes = 65536;
 
-    private readonly LimeServer _server = new();
+    private readonly LimeServer _server = new(backend);
 
     /// <summary>Small limits: 300-byte texts, 64 KiB frames, groups of 3.</summary>
-    private readonly LimeServer _small = new(new Dictionary<string, string?>
+    private readonly LimeServer _small = new(backend, new Dictionary<string, string?>
     {
         ["Lime:Limits:MaxTextBytes"] = MaxTextBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["Lime:Realtime:MaxFrameBytes"] = MaxFrameBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -29,19 +32,23 @@ public sealed class BadInputTests : IAsyncLifetime
     });
 
     /// <summary>One send per second after a burst of three.</summary>
-    private readonly LimeServer _throttled = new(new Dictionary<string, string?>
+    private readonly LimeServer _throttled = new(backend, new Dictionary<string, string?>
     {
         ["Lime:Limits:SendsPerSecond"] = "1",
         ["Lime:Limits:SendBurst"] = "3",
     });
 
     /// <summary>Another deployment with its own signing key: its tokens mean nothing to <see cref="_server"/>.</summary>
-    private readonly LimeServer _foreign = new();
+    private readonly LimeServer _foreign = new(backend);
 
     /// <summary>Hosted on Kestrel on a free loopback port (started by the test that uses it).</summary>
-    private readonly LimeServer _overNetwork = OverKestrel();
+    private readonly LimeServer _overNetwork = OverKestrel(backend);
 
-    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
+    public ValueTask InitializeAsync()
+    {
+        TestBackends.SkipUnlessSelected(Backend);
+        return ValueTask.CompletedTask;
+    }
 
     public async ValueTask DisposeAsync()
     {
@@ -519,9 +526,9 @@ public sealed class BadInputTests : IAsyncLifetime
         await again.SendMessageAsync(room.Id, "again", "reconnected").Within();
     }
 
-    private static LimeServer OverKestrel()
+    private static LimeServer OverKestrel(TestBackend backend)
     {
-        var server = new LimeServer();
+        var server = new LimeServer(backend);
         server.UseKestrel(0);
         return server;
     }
@@ -588,3 +595,7 @@ public sealed class BadInputTests : IAsyncLifetime
         return e;
     }
 }
+
+public sealed class SqliteBadInputTests() : BadInputTests(TestBackend.Sqlite);
+
+public sealed class PostgresBadInputTests() : BadInputTests(TestBackend.PostgresRedis);

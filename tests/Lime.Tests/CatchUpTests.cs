@@ -4,11 +4,18 @@ using Lime.Tests.Infrastructure;
 
 namespace Lime.Tests;
 
-public sealed class CatchUpTests : IAsyncLifetime
+public abstract class CatchUpTests(TestBackend backend) : IAsyncLifetime
 {
-    private readonly LimeServer _server = new();
+    /// <summary>The backend this run of the suite is on (one subclass per backend, at the end of the file).</summary>
+    protected TestBackend Backend { get; } = backend;
 
-    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
+    private readonly LimeServer _server = new(backend);
+
+    public ValueTask InitializeAsync()
+    {
+        TestBackends.SkipUnlessSelected(Backend);
+        return ValueTask.CompletedTask;
+    }
 
     public async ValueTask DisposeAsync() => await _server.DisposeAsync();
 
@@ -184,3 +191,7 @@ public sealed class CatchUpTests : IAsyncLifetime
         Assert.Equal(200, texts.Distinct().Count());
     }
 }
+
+public sealed class SqliteCatchUpTests() : CatchUpTests(TestBackend.Sqlite);
+
+public sealed class PostgresCatchUpTests() : CatchUpTests(TestBackend.PostgresRedis);

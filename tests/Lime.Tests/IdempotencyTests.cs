@@ -3,11 +3,18 @@ using Lime.Tests.Infrastructure;
 
 namespace Lime.Tests;
 
-public sealed class IdempotencyTests : IAsyncLifetime
+public abstract class IdempotencyTests(TestBackend backend) : IAsyncLifetime
 {
-    private readonly LimeServer _server = new();
+    /// <summary>The backend this run of the suite is on (one subclass per backend, at the end of the file).</summary>
+    protected TestBackend Backend { get; } = backend;
 
-    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
+    private readonly LimeServer _server = new(backend);
+
+    public ValueTask InitializeAsync()
+    {
+        TestBackends.SkipUnlessSelected(Backend);
+        return ValueTask.CompletedTask;
+    }
 
     public async ValueTask DisposeAsync() => await _server.DisposeAsync();
 
@@ -56,3 +63,7 @@ public sealed class IdempotencyTests : IAsyncLifetime
         Assert.False(b.Duplicate);
     }
 }
+
+public sealed class SqliteIdempotencyTests() : IdempotencyTests(TestBackend.Sqlite);
+
+public sealed class PostgresIdempotencyTests() : IdempotencyTests(TestBackend.PostgresRedis);

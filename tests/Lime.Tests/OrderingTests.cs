@@ -4,11 +4,18 @@ using Lime.Tests.Infrastructure;
 
 namespace Lime.Tests;
 
-public sealed class OrderingTests : IAsyncLifetime
+public abstract class OrderingTests(TestBackend backend) : IAsyncLifetime
 {
-    private readonly LimeServer _server = new();
+    /// <summary>The backend this run of the suite is on (one subclass per backend, at the end of the file).</summary>
+    protected TestBackend Backend { get; } = backend;
 
-    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
+    private readonly LimeServer _server = new(backend);
+
+    public ValueTask InitializeAsync()
+    {
+        TestBackends.SkipUnlessSelected(Backend);
+        return ValueTask.CompletedTask;
+    }
 
     public async ValueTask DisposeAsync() => await _server.DisposeAsync();
 
@@ -81,3 +88,7 @@ public sealed class OrderingTests : IAsyncLifetime
         }
     }
 }
+
+public sealed class SqliteOrderingTests() : OrderingTests(TestBackend.Sqlite);
+
+public sealed class PostgresOrderingTests() : OrderingTests(TestBackend.PostgresRedis);

@@ -4,16 +4,23 @@ using Lime.Tests.Infrastructure;
 
 namespace Lime.Tests;
 
-public sealed class PresenceTests : IAsyncLifetime
+public abstract class PresenceTests(TestBackend backend) : IAsyncLifetime
 {
+    /// <summary>The backend this run of the suite is on (one subclass per backend, at the end of the file).</summary>
+    protected TestBackend Backend { get; } = backend;
+
     // A short presence timeout keeps the test quick; the idle timeout is long so a silent socket stays open.
-    private readonly LimeServer _server = new(new Dictionary<string, string?>
+    private readonly LimeServer _server = new(backend, new Dictionary<string, string?>
     {
         ["Lime:Presence:TimeoutSeconds"] = "8",
         ["Lime:Realtime:IdleTimeoutSeconds"] = "120",
     });
 
-    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
+    public ValueTask InitializeAsync()
+    {
+        TestBackends.SkipUnlessSelected(Backend);
+        return ValueTask.CompletedTask;
+    }
 
     public async ValueTask DisposeAsync() => await _server.DisposeAsync();
 
@@ -112,3 +119,7 @@ public sealed class PresenceTests : IAsyncLifetime
         }
     }
 }
+
+public sealed class SqlitePresenceTests() : PresenceTests(TestBackend.Sqlite);
+
+public sealed class PostgresPresenceTests() : PresenceTests(TestBackend.PostgresRedis);

@@ -4,11 +4,18 @@ using Lime.Tests.Infrastructure;
 
 namespace Lime.Tests;
 
-public sealed class ReadStateTests : IAsyncLifetime
+public abstract class ReadStateTests(TestBackend backend) : IAsyncLifetime
 {
-    private readonly LimeServer _server = new();
+    /// <summary>The backend this run of the suite is on (one subclass per backend, at the end of the file).</summary>
+    protected TestBackend Backend { get; } = backend;
 
-    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
+    private readonly LimeServer _server = new(backend);
+
+    public ValueTask InitializeAsync()
+    {
+        TestBackends.SkipUnlessSelected(Backend);
+        return ValueTask.CompletedTask;
+    }
 
     public async ValueTask DisposeAsync() => await _server.DisposeAsync();
 
@@ -123,6 +130,7 @@ public sealed class ReadStateTests : IAsyncLifetime
 
         await using var typist = await others[1].ConnectAsync();
         await using var watcher = await others[2].ConnectAsync();
+        await Wait.UntilSubscribedAsync(owner, room.Id, watcher);
         await typist.TypingAsync(room.Id);
         await typist.TypingAsync(room.Id); // throttled: at most one per window
         var typing = await TypingSignalsAsync(watcher, TimeSpan.FromSeconds(2));
@@ -134,7 +142,7 @@ public sealed class ReadStateTests : IAsyncLifetime
     [Fact]
     public async Task Large_rooms_get_no_typing_and_no_read_receipts_for_others()
     {
-        await using var server = new LimeServer(new Dictionary<string, string?> { ["Lime:Rooms:LargeRoomMembers"] = "2" });
+        await using var server = new LimeServer(Backend, new Dictionary<string, string?> { ["Lime:Rooms:LargeRoomMembers"] = "2" });
         var owner = await server.NewUserAsync("o");
         var a = await server.NewUserAsync("a");
         var b = await server.NewUserAsync("b");
@@ -184,3 +192,7 @@ public sealed class ReadStateTests : IAsyncLifetime
         }
     }
 }
+
+public sealed class SqliteReadStateTests() : ReadStateTests(TestBackend.Sqlite);
+
+public sealed class PostgresReadStateTests() : ReadStateTests(TestBackend.PostgresRedis);

@@ -7,12 +7,19 @@ using Lime.Tests.Infrastructure;
 
 namespace Lime.Tests;
 
-public sealed class RoomTests : IAsyncLifetime
+public abstract class RoomTests(TestBackend backend) : IAsyncLifetime
 {
-    private static readonly TimeSpan Quiet = TimeSpan.FromMilliseconds(500);
-    private readonly LimeServer _server = new();
+    /// <summary>The backend this run of the suite is on (one subclass per backend, at the end of the file).</summary>
+    protected TestBackend Backend { get; } = backend;
 
-    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
+    private static readonly TimeSpan Quiet = TimeSpan.FromMilliseconds(500);
+    private readonly LimeServer _server = new(backend);
+
+    public ValueTask InitializeAsync()
+    {
+        TestBackends.SkipUnlessSelected(Backend);
+        return ValueTask.CompletedTask;
+    }
 
     public async ValueTask DisposeAsync() => await _server.DisposeAsync();
 
@@ -634,3 +641,7 @@ public sealed class RoomTests : IAsyncLifetime
         return e;
     }
 }
+
+public sealed class SqliteRoomTests() : RoomTests(TestBackend.Sqlite);
+
+public sealed class PostgresRoomTests() : RoomTests(TestBackend.PostgresRedis);

@@ -132,15 +132,24 @@ public sealed class PostgresInstance : IAsyncDisposable
 
     public Task PromoteAsync() => RunAsync("pg_ctl", "-D", DataDirectory, "-w", "promote");
 
-    /// <summary>Creates a fresh database and returns its connection string.</summary>
-    public async Task<string> CreateDatabaseAsync()
+    /// <summary>Creates a fresh database (a copy of <paramref name="template"/>, default template1) and returns its connection string.</summary>
+    public async Task<string> CreateDatabaseAsync(string? template = null)
     {
         string name = "lime_" + Guid.NewGuid().ToString("N")[..12];
-        await using var connection = new NpgsqlConnection(ConnectionString());
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand($"CREATE DATABASE {name}", connection);
-        await command.ExecuteNonQueryAsync();
+        await ExecuteAsync(template is null ? $"CREATE DATABASE {name}" : $"CREATE DATABASE {name} TEMPLATE {template}");
         return ConnectionString(name);
+    }
+
+    /// <summary>Drops a database, ending any session still connected to it.</summary>
+    public Task DropDatabaseAsync(string name) => ExecuteAsync($"DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+
+    /// <summary>Runs one statement in the postgres database (never pooled: a template must have no open session).</summary>
+    public async Task ExecuteAsync(string sql)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString() + ";Pooling=false");
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
     }
 
     public async ValueTask DisposeAsync()
@@ -270,18 +279,4 @@ public sealed class PostgresInstance : IAsyncDisposable
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
-}
-
-/// <summary>One PostgreSQL server shared by the tests of a run; each test class takes its own database.</summary>
-public static class SharedPostgres
-{
-    private static readonly Lazy<Task<PostgresInstance>> Instance = new(async () =>
-    {
-        await PostgresInstance.ReapOrphansAsync();
-        var pg = await PostgresInstance.StartPrimaryAsync();
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => pg.DisposeAsync().AsTask().GetAwaiter().GetResult();
-        return pg;
-    });
-
-    public static async Task<string> NewDatabaseAsync() => await (await Instance.Value).CreateDatabaseAsync();
 }

@@ -7,9 +7,15 @@ namespace Lime.Tests.Infrastructure;
 /// <summary>A throw-away redis-server on 127.0.0.1 (no persistence), started and stopped by the test (by PID).</summary>
 public sealed class RedisInstance : IAsyncDisposable
 {
+    private readonly string[] _arguments;
     private Process? _process;
 
-    public RedisInstance() => Port = FreePort();
+    /// <param name="arguments">Extra redis-server options (e.g. <c>--databases 256</c>).</param>
+    public RedisInstance(params string[] arguments)
+    {
+        Port = FreePort();
+        _arguments = arguments;
+    }
 
     public int Port { get; }
 
@@ -24,7 +30,7 @@ public sealed class RedisInstance : IAsyncDisposable
         }
 
         var info = new ProcessStartInfo(Services.RedisServer ?? throw new InvalidOperationException("redis-server is not installed."),
-            ["--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+            ["--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", .. _arguments])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Lime.Client;
 using Lime.Protocol;
 
 namespace Lime.Tests.Infrastructure;
@@ -54,6 +55,30 @@ public static class Wait
         catch (ChannelClosedException)
         {
             return null;
+        }
+    }
+
+    /// <summary>
+    /// Until <paramref name="socket"/> is subscribed to <paramref name="roomId"/>: a socket gets its hello first and
+    /// subscribes to its rooms once it has read their list, so an ephemeral signal (typing: never stored, at most once)
+    /// sent in between reaches no one. Sends a message as <paramref name="sender"/> until one arrives live (bounded).
+    /// </summary>
+    public static async Task UntilSubscribedAsync(TestUser sender, long roomId, LimeSocket socket)
+    {
+        var deadline = DateTime.UtcNow + Default;
+        for (int attempt = 1; ; attempt++)
+        {
+            string id = "subscribed-" + Guid.NewGuid().ToString("N");
+            await sender.Http.SendAsync(roomId, new SendMessageRequest(id, "subscribed?")).Within();
+            if (await ForAnyEventAsync(socket.Events, TimeSpan.FromSeconds(1), e => e.ClientMsgId == id) is not null)
+            {
+                return;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"The socket did not receive room {roomId}'s messages live after {attempt} tries.");
+            }
         }
     }
 
