@@ -473,13 +473,19 @@ public sealed class FaultTests(ITestOutputHelper output)
         await AssertSynchronousStandbyAsync(cluster);
         await using var load = await ChatLoad.StartAsync(cluster, rooms: 8, membersPerRoom: 3);
 
-        // A contact on node 1 watches a user whose only device is on node 3.
+        // A contact on node 1 watches a user whose only device is on node 3: a plain socket with a 1 s heartbeat that
+        // neither sends nor moves. (A load device would not do: when its sends to the frozen node time out it reconnects
+        // to another node, and if that happens within the presence timeout the user rightly never goes offline; CI saw
+        // exactly that once, with no presence frame at all.)
         const int frozen = 2;
-        var watched = load.Devices.First(d => d.Home == frozen);
+        var (watchedHttp, watchedTokens) = await cluster.NewUserAsync(frozen, "watched");
+        var watched = (UserId: watchedTokens.User.Id, Token: watchedTokens.AccessToken);
         var (watcherHttp, watcher) = await cluster.NewUserAsync(0, "watcher");
         await watcherHttp.AddContactAsync(watched.UserId);
         // Presence goes to mutual contacts only (docs/protocol.md §11): the watched user adds the watcher back.
-        await new LimeHttpClient(cluster.Http(frozen)) { AccessToken = watched.Token }.AddContactAsync(watcher.User.Id);
+        await watchedHttp.AddContactAsync(watcher.User.Id);
+        await using var watchedSocket = await LimeSocket.ConnectAsync(
+            watchedHttp.WebSocketUri(), watched.Token, new LimeSocketOptions { HeartbeatInterval = TimeSpan.FromSeconds(1) }).Within();
         await using var watcherSocket = await cluster.ConnectAsync(0, watcher.AccessToken).Within();
         var presence = new ConcurrentQueue<(DateTime At, bool Online)>();
         var watch = Task.Run(async () =>
