@@ -45,6 +45,32 @@ public sealed class LimeOptions
     public AttachmentOptions Attachments { get; set; } = new();
     [ValidateObjectMembers]
     public MetricsOptions Metrics { get; set; } = new();
+    [ValidateObjectMembers]
+    public TracingOptions Tracing { get; set; } = new();
+}
+
+/// <summary>
+/// Traces over OTLP (OpenTelemetry): the spans of ActivitySource <c>Lime</c> (one trace per send: send, commit,
+/// fanout) and ASP.NET Core's request spans. Off by default. Read once at start, from the configuration the host
+/// builder sees (command line, environment, appsettings).
+/// </summary>
+public sealed class TracingOptions
+{
+    public bool Enabled { get; set; }
+
+    /// <summary>
+    /// The collector: for grpc its base address (<c>http://otel-collector:4317</c>), for http/protobuf the full traces
+    /// URL (<c>http://otel-collector:4318/v1/traces</c>). Empty: OpenTelemetry's default or <c>OTEL_EXPORTER_OTLP_ENDPOINT</c>.
+    /// </summary>
+    public string OtlpEndpoint { get; set; } = "";
+
+    /// <summary><c>grpc</c> or <c>http/protobuf</c>.</summary>
+    [Required(AllowEmptyStrings = false)]
+    public string OtlpProtocol { get; set; } = "grpc";
+
+    /// <summary>Share of traces kept (0-1), decided at the root span; child spans follow their parent.</summary>
+    [Range(0.0, 1.0)]
+    public double SampleRatio { get; set; } = 1.0;
 }
 
 /// <summary>Photos and files in chats (docs/protocol.md §13).</summary>

@@ -43,6 +43,15 @@ public sealed partial class LimeOptionsValidator : IValidateOptions<LimeOptions>
         }
 
         ValidateMetrics(options.Metrics, errors);
+        if (options.Tracing.OtlpProtocol is not ("grpc" or "http/protobuf"))
+        {
+            errors.Add($"Lime:Tracing:OtlpProtocol must be 'grpc' or 'http/protobuf', not '{options.Tracing.OtlpProtocol}'.");
+        }
+
+        if (options.Tracing.OtlpEndpoint.Length > 0 && !(Uri.TryCreate(options.Tracing.OtlpEndpoint, UriKind.Absolute, out var otlp) && otlp.Scheme is "http" or "https"))
+        {
+            errors.Add($"Lime:Tracing:OtlpEndpoint must be an absolute http(s) URL, not '{options.Tracing.OtlpEndpoint}'.");
+        }
 
         long reply = options.Limits.LargestReplyBytes;
         if (options.Realtime.SendQueueBytes < 2 * reply)

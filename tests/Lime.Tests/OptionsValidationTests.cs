@@ -51,6 +51,9 @@ public sealed class OptionsValidationTests
     [InlineData("Lime:Metrics:Listen", "http://0.0.0.0")]
     [InlineData("Lime:Metrics:AllowedNetworks:0", "10.0.0.0/33")]
     [InlineData("Lime:Metrics:AllowedNetworks:0", "everyone")]
+    [InlineData("Lime:Tracing:OtlpProtocol", "thrift")]
+    [InlineData("Lime:Tracing:OtlpEndpoint", "collector:4317")]
+    [InlineData("Lime:Tracing:SampleRatio", "1.5")]
     public async Task A_bad_value_in_any_option_group_refuses_to_start_naming_its_key(string key, string value)
     {
         await using var server = new LimeServer(new Dictionary<string, string?> { [key] = value });

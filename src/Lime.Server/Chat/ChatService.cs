@@ -71,6 +71,8 @@ public sealed class ChatService : IDisposable
         string[]? attachments = null, CancellationToken ct = default)
     {
         long started = Stopwatch.GetTimestamp();
+        var caller = Activity.Current;
+        var trace = LimeTracing.StartSend(roomId, userId); // current while the write is queued: its commit span's parent
         AppendMessage write;
         try
         {
@@ -79,10 +81,17 @@ public sealed class ChatService : IDisposable
         catch (LimeException e)
         {
             _metrics.Sent(LimeMetrics.ResultOf(e), started);
+            LimeTracing.EndSend(trace, null, e.Code);
             throw;
         }
 
-        return SendCoreAsync(write, started, ct);
+        var sending = SendCoreAsync(write, started, trace, ct);
+        if (trace is not null)
+        {
+            Activity.Current = caller; // this method is not async: its caller would otherwise keep the send span as current
+        }
+
+        return sending;
     }
 
     /// <summary>The send as a write, or the refusal (nothing written): checks, then the user's rate limit.</summary>
@@ -153,7 +162,7 @@ public sealed class ChatService : IDisposable
         return ids;
     }
 
-    private async Task<AckDto> SendCoreAsync(AppendMessage write, long started, CancellationToken ct)
+    private async Task<AckDto> SendCoreAsync(AppendMessage write, long started, Activity? trace, CancellationToken ct)
     {
         RoomWriteResult result;
         try
@@ -163,15 +172,18 @@ public sealed class ChatService : IDisposable
         catch (LimeException e)
         {
             _metrics.Sent(LimeMetrics.ResultOf(e), started);
+            LimeTracing.EndSend(trace, null, e.Code);
             throw;
         }
         catch
         {
             _metrics.Sent(SendResult.Failed, started);
+            LimeTracing.EndSend(trace, null, ErrorCodes.Internal);
             throw;
         }
 
         _metrics.Sent(result.Ack!.Duplicate ? SendResult.Duplicate : SendResult.Ok, started);
+        LimeTracing.EndSend(trace, result.Ack, null);
         if (result.Events is [{ Mentions: { Length: > 0 } mentioned } message])
         {
             // After the commit, at most once (a retry that finds the message stored sends none): the truth is GET api/me/mentions.

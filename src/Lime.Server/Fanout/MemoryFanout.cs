@@ -26,6 +26,9 @@ public sealed class MemoryFanout(ConnectionRegistry connections, LimeMetrics met
         (long)(GapHold.TotalSeconds * Stopwatch.Frequency),
         forgetTicks: 60 * Stopwatch.Frequency);
 
+    // Traced events waiting for delivery, by room and seq: their commit span and hand-over time (Diagnostics/LimeTracing.cs).
+    private readonly Dictionary<(long Room, long Seq), (ActivityContext Commit, DateTimeOffset HandedOver)> _traced = [];
+
     private readonly CancellationTokenSource _stopping = new();
     private volatile int _roomsHolding;
     private long _queued; // items in _queue (a single-reader channel cannot count them)
@@ -91,6 +94,22 @@ public sealed class MemoryFanout(ConnectionRegistry connections, LimeMetrics met
         }
     }
 
+    private void RememberTraces(TracedEvents traced)
+    {
+        if (_traced.Count > 10_000)
+        {
+            _traced.Clear(); // events never delivered (a gap that timed out oddly): traces are best effort, memory is bounded
+        }
+
+        for (int i = 0; i < traced.Count; i++)
+        {
+            if (traced.CommitOf(i) is { } commit)
+            {
+                _traced[(traced[i].Room, traced[i].Seq)] = (commit, traced.HandedOver);
+            }
+        }
+    }
+
     private async Task RunAsync()
     {
         var reader = _queue.Reader;
@@ -118,7 +137,13 @@ public sealed class MemoryFanout(ConnectionRegistry connections, LimeMetrics met
                 }
                 else
                 {
-                    foreach (var e in (IReadOnlyList<EventDto>)item)
+                    var events = (IReadOnlyList<EventDto>)item;
+                    if (events is TracedEvents traced)
+                    {
+                        RememberTraces(traced);
+                    }
+
+                    foreach (var e in events)
                     {
                         _order.Accept(e, now, ready, late);
                     }
@@ -135,7 +160,11 @@ public sealed class MemoryFanout(ConnectionRegistry connections, LimeMetrics met
                 {
                     try
                     {
-                        connections.Deliver(e);
+                        int copies = connections.Deliver(e);
+                        if (_traced.Count > 0 && _traced.Remove((e.Room, e.Seq), out var trace))
+                        {
+                            LimeTracing.RecordFanout(trace.Commit, trace.HandedOver, e.Room, e.Seq, copies);
+                        }
                     }
                     catch (Exception ex)
                     {

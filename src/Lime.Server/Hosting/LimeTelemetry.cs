@@ -3,8 +3,11 @@ using Lime.Protocol;
 using Lime.Server.Api;
 using Lime.Server.Diagnostics;
 using Lime.Server.Push;
+using Lime.Server.Realtime;
+using OpenTelemetry.Exporter;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
 
 namespace Lime.Server.Hosting;
 
@@ -29,7 +32,38 @@ public static class LimeTelemetry
                 // No response cache: two scrapes never see the same numbers (the default keeps one for 300 ms).
                 .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0));
         AddMetricsListener(builder);
+        AddTracing(builder);
         return builder;
+    }
+
+    /// <summary>
+    /// With <c>Lime:Tracing:Enabled</c>, a tracer provider for the <c>Lime</c> spans and ASP.NET Core's, exported over
+    /// OTLP. Without it nothing listens to the <c>Lime</c> source, so sends make no spans at all. Read from the
+    /// configuration as the builder has it; values are validated at start with the rest of the options.
+    /// </summary>
+    private static void AddTracing(WebApplicationBuilder builder)
+    {
+        var section = builder.Configuration.GetSection($"{LimeOptions.Section}:Tracing");
+        var settings = new TracingOptions();
+        section.Bind(settings);
+        if (!settings.Enabled)
+        {
+            return;
+        }
+
+        builder.Services.AddOpenTelemetry().WithTracing(tracing => tracing
+            .AddSource(LimeTracing.SourceName)
+            .SetSampler(new ParentBasedSampler(new TraceIdRatioBasedSampler(Math.Clamp(settings.SampleRatio, 0, 1))))
+            // The socket's upgrade request lasts as long as the connection: a span of hours says nothing.
+            .AddAspNetCoreInstrumentation(o => o.Filter = context => context.Request.Path != SocketEndpoint.Path)
+            .AddOtlpExporter(o =>
+            {
+                o.Protocol = settings.OtlpProtocol == "http/protobuf" ? OtlpExportProtocol.HttpProtobuf : OtlpExportProtocol.Grpc;
+                if (Uri.TryCreate(settings.OtlpEndpoint, UriKind.Absolute, out var endpoint))
+                {
+                    o.Endpoint = endpoint;
+                }
+            }));
     }
 
     /// <summary>

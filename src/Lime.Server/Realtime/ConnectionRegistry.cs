@@ -107,8 +107,8 @@ public sealed class ConnectionRegistry(LimeMetrics metrics)
         }
     }
 
-    /// <summary>Queues one committed event to every local subscriber of its room, applying membership changes.</summary>
-    public void Deliver(EventDto e)
+    /// <summary>Queues one committed event to every local subscriber of its room, applying membership changes; returns how many.</summary>
+    public int Deliver(EventDto e)
     {
         byte[] frame = JsonSerializer.SerializeToUtf8Bytes(new EventFrame(e), SocketJson.Context.EventFrame);
         bool joins = e.Kind is EventKinds.RoomCreated or EventKinds.MembersJoined or EventKinds.MembersAdded;
@@ -166,6 +166,7 @@ public sealed class ConnectionRegistry(LimeMetrics metrics)
         }
 
         metrics.FanoutDelivered(targets.Length);
+        return targets.Length;
     }
 
     /// <summary>Queues an ephemeral frame to a room's local subscribers and/or some users' local connections, once each.</summary>

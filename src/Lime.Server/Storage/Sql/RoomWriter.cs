@@ -86,7 +86,8 @@ public abstract partial class RoomWriter : IRoomWriter, IHostedService, IDisposa
 
     public async Task<RoomWriteResult> WriteAsync(RoomWrite write, CancellationToken ct = default)
     {
-        var pending = new Pending(write);
+        // A recorded span of the caller (a traced send) gets a commit span under it (Diagnostics/LimeTracing.cs).
+        var pending = new Pending(write) { Trace = Activity.Current is { Recorded: true } caller ? caller : null };
         if (!_queue.Writer.TryWrite(pending))
         {
             try
@@ -246,6 +247,7 @@ public abstract partial class RoomWriter : IRoomWriter, IHostedService, IDisposa
     private void ApplyAndCommit(IReadOnlyList<Pending> batch)
     {
         long started = Stopwatch.GetTimestamp();
+        DateTimeOffset? traceStart = LimeTracing.Source.HasListeners() ? DateTimeOffset.UtcNow : null;
         _connection ??= Open();
         _sql ??= new Statements(_connection, _db.Dialect);
         var sql = _sql;
@@ -303,24 +305,31 @@ public abstract partial class RoomWriter : IRoomWriter, IHostedService, IDisposa
         {
             Log.CommitNotConfirmed(_log, batch.Count);
             _metrics.Committed(CommitResult.NotConfirmed, batch.Count, started);
+            TraceCommits(batch, traceStart, confirmed: false);
             throw new CommitNotConfirmedException();
         }
 
         _metrics.Committed(CommitResult.Ok, batch.Count, started);
+        var commits = TraceCommits(batch, traceStart, confirmed: true);
 
         // Durable from here on. Publish in seq order, then answer the callers.
         var events = new List<EventDto>();
-        foreach (var p in batch)
+        List<ActivityContext?>? eventCommits = commits is null ? null : [];
+        for (int i = 0; i < batch.Count; i++)
         {
-            if (p.Result is { Events.Count: > 0 } r)
+            if (batch[i].Result is { Events.Count: > 0 } r)
             {
                 events.AddRange(r.Events);
+                for (int e = 0; e < r.Events.Count && eventCommits is not null; e++)
+                {
+                    eventCommits.Add(commits![i]);
+                }
             }
         }
 
         if (events.Count > 0)
         {
-            _fanout.Publish(events);
+            _fanout.Publish(eventCommits is null ? events : new TracedEvents(events, [.. eventCommits], DateTimeOffset.UtcNow));
         }
 
         foreach (var p in batch)
@@ -591,6 +600,30 @@ public abstract partial class RoomWriter : IRoomWriter, IHostedService, IDisposa
 
     private static long Now() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
 
+    /// <summary>Commit spans for the traced writes of a batch (null when none is traced), by position in the batch.</summary>
+    private static ActivityContext?[]? TraceCommits(IReadOnlyList<Pending> batch, DateTimeOffset? start, bool confirmed)
+    {
+        if (start is not { } began)
+        {
+            return null;
+        }
+
+        ActivityContext?[]? commits = null;
+        var end = DateTimeOffset.UtcNow;
+        for (int i = 0; i < batch.Count; i++)
+        {
+            foreach (var trace in batch[i].Traces())
+            {
+                if (LimeTracing.RecordCommit(trace.Context, began, end, batch.Count, confirmed) is { } commit)
+                {
+                    (commits ??= new ActivityContext?[batch.Count])[i] ??= commit;
+                }
+            }
+        }
+
+        return commits;
+    }
+
     private static string Id(long id) => id.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>The COMMIT returned but the backend could not confirm it durable (e.g. replication wait cancelled).</summary>
@@ -602,6 +635,26 @@ public abstract partial class RoomWriter : IRoomWriter, IHostedService, IDisposa
         public TaskCompletionSource<RoomWriteResult> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
         public RoomWriteResult? Result { get; set; }
         public LimeException? Error { get; set; }
+
+        /// <summary>The caller's span, when it is traced.</summary>
+        public Activity? Trace { get; init; }
+
+        /// <summary>The traced callers: this write's and its followers'.</summary>
+        public IEnumerable<Activity> Traces()
+        {
+            if (Trace is { } own)
+            {
+                yield return own;
+            }
+
+            foreach (var f in Followers ?? [])
+            {
+                if (f.Trace is { } follower)
+                {
+                    yield return follower;
+                }
+            }
+        }
 
         /// <summary>Writes folded into this one (joins to the same room in one batch); they share its outcome.</summary>
         public List<Pending>? Followers { get; set; }
