@@ -23,6 +23,38 @@ public sealed partial class LimeHttpClient
         return SendAsync(HttpMethod.Post, Query("api/uploads", ("name", fileName)), body, Json.AttachmentDto, ct);
     }
 
+    /// <summary>GET api/attachments/{id}: the attachment with signed URLs valid for a few minutes (no bearer token needed on them).</summary>
+    public Task<AttachmentLinkDto> GetAttachmentAsync(string attachmentId, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Get, "api/attachments/" + Uri.EscapeDataString(attachmentId), null, Json.AttachmentLinkDto, ct);
+
+    /// <summary>
+    /// Fetches a signed URL (from <see cref="GetAttachmentAsync"/>) into <paramref name="destination"/>, without the bearer
+    /// token; <paramref name="progress"/> hears the bytes received so far. Refusals throw <see cref="LimeApiException"/>
+    /// (<c>signature_invalid</c> once the link expired: get a new one).
+    /// </summary>
+    public async Task DownloadAsync(string signedUrl, Stream destination, IProgress<long>? progress = null, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(signedUrl);
+        ArgumentNullException.ThrowIfNull(destination);
+        using var request = new HttpRequestMessage(HttpMethod.Get, Resolve(signedUrl.TrimStart('/')));
+        using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw await LimeApiException.FromResponseAsync(response, ct);
+        }
+
+        await using var body = await response.Content.ReadAsStreamAsync(ct);
+        byte[] buffer = new byte[64 * 1024];
+        long total = 0;
+        int read;
+        while ((read = await body.ReadAsync(buffer, ct)) > 0)
+        {
+            await destination.WriteAsync(buffer.AsMemory(0, read), ct);
+            total += read;
+            progress?.Report(total);
+        }
+    }
+
     /// <summary>Reports the bytes read through it.</summary>
     private sealed class ProgressStream(Stream inner, IProgress<long> progress) : Stream
     {

@@ -10,6 +10,8 @@ public static class AttachmentServices
         services.AddSingleton<IBlobStore, FileBlobStore>();
         services.AddSingleton<IAttachmentStore, SqlAttachmentStore>();
         services.AddSingleton<Uploads>();
+        services.AddSingleton<AttachmentUrls>();
+        services.AddSingleton<Downloads>();
         services.AddSingleton<AttachmentSweeper>();
         services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<AttachmentSweeper>());
         return services;

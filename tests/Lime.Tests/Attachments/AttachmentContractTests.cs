@@ -124,6 +124,116 @@ public abstract class AttachmentContractTests : IAsyncLifetime
         Assert.Equal((true, (AttachmentDto[]?)null, (string?)null), (message.Deleted, message.Attachments, message.Text));
     }
 
+    [Fact]
+    public async Task Another_member_downloads_identical_bytes_through_the_signed_url_without_a_token_and_with_ranges()
+    {
+        SkipWhenUnavailable();
+        var (alice, bob, room) = await GroupAsync();
+        byte[] bytes = TestFiles.Pdf(300_000);
+        var file = await alice.Http.UploadAsync(new MemoryStream(bytes), "big.pdf").Within();
+        await alice.Http.SendAsync(room.Id, new SendMessageRequest("f1", "the report", Attachments: [file.Id])).Within();
+
+        var link = await bob.Http.GetAttachmentAsync(file.Id).Within();
+        Assert.Equal((file.Id, "big.pdf", (long)bytes.Length), (link.Attachment.Id, link.Attachment.Name, link.Attachment.Size));
+        Assert.InRange(link.ExpiresAt - DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), 1, 15 * 60 * 1000);
+        var received = new MemoryStream();
+        var anonymous = new LimeHttpClient(Server.CreateClient()); // no bearer token at all
+        long progress = 0;
+        await anonymous.DownloadAsync(link.Url, received, new Progress<long>(n => progress = n)).Within();
+        Assert.Equal(TestFiles.Sha256(bytes), TestFiles.Sha256(received.ToArray()));
+
+        using var http = Server.CreateClient();
+        using var response = await http.GetAsync(link.Url.TrimStart('/')).Within();
+        Assert.Equal("attachment", response.Content.Headers.ContentDisposition?.DispositionType);
+        Assert.Equal("nosniff", response.Headers.GetValues("X-Content-Type-Options").Single());
+        Assert.Equal("application/pdf", response.Content.Headers.ContentType?.MediaType);
+
+        using var range = new HttpRequestMessage(HttpMethod.Get, link.Url.TrimStart('/'));
+        range.Headers.Range = new System.Net.Http.Headers.RangeHeaderValue(1000, 1999);
+        using var partial = await http.SendAsync(range).Within();
+        Assert.Equal(HttpStatusCode.PartialContent, partial.StatusCode);
+        Assert.Equal(bytes[1000..2000], await partial.Content.ReadAsByteArrayAsync());
+    }
+
+    [Fact]
+    public async Task A_non_member_and_a_banned_member_cannot_fetch_even_with_a_link_issued_before_the_ban()
+    {
+        SkipWhenUnavailable();
+        var (alice, bob, room) = await GroupAsync();
+        var stranger = await Server.NewUserAsync("stranger");
+        var file = await alice.Http.UploadAsync(new MemoryStream(TestFiles.TinyPng), "dot.png").Within();
+        await alice.Http.SendAsync(room.Id, new SendMessageRequest("p1", "pic", Attachments: [file.Id])).Within();
+        var bobsLink = await bob.Http.GetAttachmentAsync(file.Id).Within();
+        Assert.Equal(HttpStatusCode.OK, await FetchAsync(bobsLink.Url));
+
+        var refused = await Assert.ThrowsAsync<LimeApiException>(() => stranger.Http.GetAttachmentAsync(file.Id)).Within();
+        Assert.Equal(((int)HttpStatusCode.NotFound, ErrorCodes.NotFound), (refused.Status, refused.Code));
+        // Bob's link with the stranger's id in it: the signature no longer matches.
+        Assert.Equal(HttpStatusCode.Forbidden, await FetchAsync(bobsLink.Url.Replace($"u={bob.Id}", $"u={stranger.Id}", StringComparison.Ordinal)));
+
+        await alice.Http.BanAsync(room.Id, bob.Id).Within();
+        var banned = await Assert.ThrowsAsync<LimeApiException>(() => bob.Http.GetAttachmentAsync(file.Id)).Within();
+        Assert.Equal(ErrorCodes.NotFound, banned.Code);
+        Assert.Equal(HttpStatusCode.NotFound, await FetchAsync(bobsLink.Url)); // the right is checked again on every fetch
+        Assert.Equal(HttpStatusCode.OK, await FetchAsync((await alice.Http.GetAttachmentAsync(file.Id).Within()).Url));
+    }
+
+    [Fact]
+    public async Task An_expired_or_altered_signed_url_is_refused()
+    {
+        SkipWhenUnavailable();
+        var (alice, bob, room) = await GroupAsync();
+        var file = await alice.Http.UploadAsync(new MemoryStream(TestFiles.Pdf(1000)), "a.pdf").Within();
+        await alice.Http.SendAsync(room.Id, new SendMessageRequest("e1", "x", Attachments: [file.Id])).Within();
+        var link = await bob.Http.GetAttachmentAsync(file.Id).Within();
+        Assert.Equal(HttpStatusCode.OK, await FetchAsync(link.Url));
+
+        var urls = (Lime.Server.Attachments.AttachmentUrls)Server.Services.GetService(typeof(Lime.Server.Attachments.AttachmentUrls))!;
+        long id = long.Parse(file.Id, System.Globalization.CultureInfo.InvariantCulture);
+        string expired = urls.SignUntil(id, "content", bob.Id, DateTimeOffset.UtcNow.AddSeconds(-1).ToUnixTimeSeconds());
+        string farFuture = urls.SignUntil(id, "content", bob.Id, DateTimeOffset.UtcNow.AddDays(1).ToUnixTimeSeconds()); // validly signed, but longer than the server issues
+        string sig = link.Url[(link.Url.IndexOf("sig=", StringComparison.Ordinal) + 4)..];
+        string flipped = link.Url[..^sig.Length] + (sig[0] == 'A' ? 'B' : 'A') + sig[1..];
+        long exp = long.Parse(System.Web.HttpUtility.ParseQueryString(new Uri("http://x" + link.Url).Query)["exp"]!, System.Globalization.CultureInfo.InvariantCulture);
+        string later = link.Url.Replace($"exp={exp}", $"exp={exp + 60}", StringComparison.Ordinal);
+        string thumbnailInstead = link.Url.Replace("/content?", "/thumbnail?", StringComparison.Ordinal);
+        foreach (string url in new[] { expired, farFuture, flipped, later, thumbnailInstead, link.Url[..link.Url.IndexOf("&sig=", StringComparison.Ordinal)] })
+        {
+            using var http = Server.CreateClient();
+            using var response = await http.GetAsync(url.TrimStart('/')).Within();
+            Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+            Assert.Contains(ErrorCodes.SignatureInvalid, await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+    }
+
+    [Theory]
+    [InlineData("cat.png")]
+    [InlineData("logo.svg")]
+    public async Task Html_named_as_an_image_and_svg_with_script_are_served_as_downloads_never_as_pages(string name)
+    {
+        SkipWhenUnavailable();
+        var (alice, bob, room) = await GroupAsync();
+        byte[] bytes = name.EndsWith(".svg", StringComparison.Ordinal) ? TestFiles.SvgWithScript : TestFiles.Html;
+        var file = await alice.Http.UploadAsync(new MemoryStream(bytes), name).Within();
+        await alice.Http.SendAsync(room.Id, new SendMessageRequest("h1", "look", Attachments: [file.Id])).Within();
+        var link = await bob.Http.GetAttachmentAsync(file.Id).Within();
+        using var http = Server.CreateClient();
+        using var response = await http.GetAsync(link.Url.TrimStart('/')).Within();
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("application/octet-stream", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(("attachment", name), (response.Content.Headers.ContentDisposition?.DispositionType, response.Content.Headers.ContentDisposition?.FileNameStar));
+        Assert.Equal("nosniff", response.Headers.GetValues("X-Content-Type-Options").Single());
+        Assert.StartsWith("sandbox", response.Headers.GetValues("Content-Security-Policy").Single(), StringComparison.Ordinal);
+        Assert.Equal(bytes, await response.Content.ReadAsByteArrayAsync());
+    }
+
+    private async Task<HttpStatusCode> FetchAsync(string url)
+    {
+        using var http = Server.CreateClient();
+        using var response = await http.GetAsync(url.TrimStart('/')).Within();
+        return response.StatusCode;
+    }
+
     protected async Task<(TestUser Alice, TestUser Bob, RoomDto Room)> GroupAsync()
     {
         var alice = await Server.NewUserAsync("alice");
