@@ -6,7 +6,7 @@ namespace Lime.Server.Search;
 
 /// <summary>
 /// The production index: PostgreSQL, a tsvector of LIME's tokens per message (array_to_tsvector: no parser or text
-/// search configuration in between) under a GIN index (schema 8); queries are tsquery of quoted lexemes with
+/// search configuration in between) under a GIN index (schema 7); queries are tsquery of quoted lexemes with
 /// <c>:*</c> for prefixes. One statement per batch for loads and writes (arrays), so a batch is one round trip each.
 /// </summary>
 public sealed class PostgresSearchIndex(PostgresDatabase db) : SqlSearchIndex(db)

@@ -4,7 +4,7 @@ using Lime.Server.Storage.Sqlite;
 namespace Lime.Server.Search;
 
 /// <summary>
-/// The embedded index: SQLite FTS5 (contentless, ascii tokenizer over LIME's space-separated tokens; schema 9). The
+/// The embedded index: SQLite FTS5 (contentless, ascii tokenizer over LIME's space-separated tokens; schema 8). The
 /// FTS rowid is the message id, so a MATCH with ORDER BY rowid DESC walks newest first and stops at the page's end.
 /// </summary>
 public sealed class SqliteSearchIndex(SqliteDatabase db) : SqlSearchIndex(db)

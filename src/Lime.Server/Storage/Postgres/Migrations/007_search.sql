@@ -1,4 +1,4 @@
--- LIME schema 8 (PostgreSQL): message search; the same rows as SQLite schema 9, with the tokens in a tsvector.
+-- LIME schema 7 (PostgreSQL): message search; the same rows as SQLite schema 8, with the tokens in a tsvector.
 -- tokens = array_to_tsvector(LIME's tokens): lexemes exactly as LIME's tokeniser (Search/Tokenizer.cs) cut them, no
 -- text search configuration or parser in between, so both backends index the same tokens; queries are tsquery of
 -- quoted lexemes ('회의' & 'meet':*), prefix matches included. GIN index over them (docs/operations.md, Search).

@@ -1,4 +1,4 @@
--- LIME schema 9 (SQLite): message search (docs/operations.md, Search).
+-- LIME schema 8 (SQLite): message search (docs/operations.md, Search).
 -- Filled from the outbox (topic 'search', one entry per message, edit and delete for everyone) by the search indexer,
 -- with the tokens of LIME's tokeniser (Search/Tokenizer.cs). The FTS5 table is contentless (the text stays in events
 -- only) and uses the ascii tokenizer, which only splits the already-cut tokens at spaces: every non-ASCII character

@@ -1,5 +1,5 @@
--- LIME schema 7 (PostgreSQL): refresh-token reuse detection; the same as SQLite schema 8
--- (see Storage/Sqlite/Migrations/008_refresh_reuse.sql for what each column means).
+-- LIME schema 6 (PostgreSQL): refresh-token reuse detection; the same as SQLite schema 7
+-- (see Storage/Sqlite/Migrations/007_refresh_reuse.sql for what each column means).
 ALTER TABLE devices ADD COLUMN refresh_generation bigint NOT NULL DEFAULT 0;
 
 CREATE TABLE spent_refresh_tokens (

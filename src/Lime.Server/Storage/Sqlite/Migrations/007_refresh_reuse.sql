@@ -1,4 +1,4 @@
--- LIME schema 8 (SQLite): refresh-token reuse detection. Each device keeps the hashes of its last 16 spent refresh
+-- LIME schema 7 (SQLite): refresh-token reuse detection. Each device keeps the hashes of its last 16 spent refresh
 -- tokens (slot = generation % 16, overwritten in turn), so a spent token presented again is recognised as reuse (a
 -- thief and the owner both hold one) and its device is revoked, unless it was spent moments ago (spent_at: two tabs
 -- refreshing at once). Rows go with the device's revocation.
