@@ -20,7 +20,10 @@ public sealed class TypingService(IRoomStore rooms, IFanout fanout, IOptions<Lim
     {
         var settings = options.Value.Rooms;
         long now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        if (_last.TryGetValue((userId, roomId), out long last) && now - last < settings.TypingThrottleMs)
+
+        // Claim the window before the first await: a connection's frames run concurrently, so two typing frames sent
+        // together both passed a check-then-set across the room lookups (seen on PostgreSQL, where those awaits yield).
+        if (!TryClaim((userId, roomId), now, settings.TypingThrottleMs))
         {
             return false;
         }
@@ -32,7 +35,6 @@ public sealed class TypingService(IRoomStore rooms, IFanout fanout, IOptions<Lim
             return false;
         }
 
-        _last[(userId, roomId)] = now;
         if (_last.Count > 100_000)
         {
             foreach (var stale in _last.Where(p => now - p.Value > settings.TypingThrottleMs).Select(p => p.Key).ToList())
@@ -44,5 +46,29 @@ public sealed class TypingService(IRoomStore rooms, IFanout fanout, IOptions<Lim
         byte[] frame = JsonSerializer.SerializeToUtf8Bytes(new TypingFrame(roomId, userId, settings.TypingExpiresMs), SocketJson.Context.TypingFrame);
         fanout.Signal(new Signal(roomId, null, frame));
         return true;
+    }
+
+    /// <summary>Atomically takes the throttle window of (user, room) at <paramref name="now"/>, unless one is running.</summary>
+    private bool TryClaim((long User, long Room) key, long now, int throttleMs)
+    {
+        while (true)
+        {
+            if (_last.TryGetValue(key, out long last))
+            {
+                if (now - last < throttleMs)
+                {
+                    return false;
+                }
+
+                if (_last.TryUpdate(key, now, last))
+                {
+                    return true;
+                }
+            }
+            else if (_last.TryAdd(key, now))
+            {
+                return true;
+            }
+        }
     }
 }
