@@ -1,0 +1,188 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { LimeError } from './errors';
+import { Outbox } from './outbox';
+import { FakeSocket, MemoryStorage, message, room, settle } from './test/fakes';
+import { Timelines, type TimelineApi } from './timelines';
+import type { AckFrame, ClientFrame, EventDto, HistoryFrame, HistoryPage, RoomDto, ServerFrame, SyncResponse, UserDto } from './types';
+
+const ME = 1;
+
+function setup(opts: { live?: boolean; rooms?: Record<number, RoomDto>; history?: (room: number, f: Omit<ClientFrame, 'id'>) => EventDto[] } = {}) {
+  const socket = new FakeSocket();
+  const history = opts.history ?? (() => []);
+  socket.reply = (f) => {
+    if (f.type === 'history') {
+      const events = history(f.room ?? 0, f);
+      const page: HistoryFrame = { type: 'history', room: f.room ?? 0, events, has_more_before: false, has_more_after: false };
+      return Promise.resolve(page);
+    }
+    return new Promise<ServerFrame>(() => undefined);
+  };
+  const api: TimelineApi & { roomCalls: number[] } = {
+    roomCalls: [],
+    room(id) {
+      this.roomCalls.push(id);
+      return Promise.resolve(opts.rooms?.[id] ?? room(id));
+    },
+    history: (id, p) => Promise.resolve<HistoryPage>({ events: history(id, { type: 'history', ...p }), has_more_before: false, has_more_after: false, as_of: 0 }),
+    members: () => Promise.resolve({ members: [] }),
+  };
+  const users: UserDto[] = [];
+  const peers: number[] = [];
+  const outbox = new Outbox(new MemoryStorage());
+  outbox.load(ME);
+  let live = opts.live ?? true;
+  const timelines = new Timelines({
+    api,
+    outbox,
+    directory: { user: () => undefined, remember: (u) => users.push(u) },
+    me: () => ME,
+    socket: () => socket,
+    live: () => live,
+    largeRoomMembers: () => 5,
+    onPeer: (p) => peers.push(p),
+    emit: () => undefined,
+  });
+  return { socket, api, timelines, outbox, peers, setLive: (v: boolean) => (live = v) };
+}
+
+function sync(rooms: SyncResponse['rooms']): SyncResponse {
+  return { rooms, left: [], total_unread: 0, server_time: 0 };
+}
+
+function texts(t: Timelines, id: number): (string | null | undefined)[] {
+  return t.room(id)?.events.map((e) => e.text) ?? [];
+}
+
+describe('Timelines', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it('applies events in seq order, drops duplicates, and fills a gap from history before showing later events', async () => {
+    const t = setup({ history: (_r, f) => (f.after === 2 ? [message(5, 3), message(5, 4)] : []) });
+    await t.timelines.applySync(t.socket, sync([{ room: room(5, { last_seq: 2 }), events: [message(5, 1), message(5, 2)], snapshot: true, has_more: false, read_seq: 2, unread_count: 0 }]));
+    t.timelines.applyEvent(message(5, 2)); // duplicate
+    t.timelines.applyEvent(message(5, 5)); // past a gap: held while 3 and 4 are fetched
+    expect(texts(t.timelines, 5)).toEqual(['m1', 'm2']);
+    await settle();
+    expect(texts(t.timelines, 5)).toEqual(['m1', 'm2', 'm3', 'm4', 'm5']);
+    expect(t.socket.sent.filter((f) => f.type === 'history')).toEqual([{ type: 'history', room: 5, after: 2, limit: 200 }]);
+    expect(t.timelines.room(5)?.unread).toBe(3);
+    expect(t.timelines.cursors()).toEqual([{ room: 5, seq: 5 }]);
+  });
+
+  it('fetches a room it learns of from a live event and applies what arrived meanwhile (a message of the typist ends the typing)', async () => {
+    const t = setup({ rooms: { 8: room(8, { kind: 'direct', peer: 2, last_seq: 1 }) }, history: () => [message(8, 1, 2, { kind: 'room_created', users: [1, 2], text: null })] });
+    t.timelines.applyEvent(message(8, 1, 2, { kind: 'room_created', users: [1, 2], text: null }));
+    t.timelines.applyTyping({ type: 'typing', room: 8, user: 2, expires_in_ms: 6000 });
+    t.timelines.applyEvent(message(8, 2, 2)); // while the room is fetched
+    expect(t.timelines.room(8)).toBeUndefined();
+    await settle();
+    const r = t.timelines.room(8);
+    expect(t.api.roomCalls).toEqual([8]);
+    expect(r?.events.map((e) => e.seq)).toEqual([1, 2]);
+    expect(r?.unread).toBe(1);
+    expect(r?.typing.size).toBe(0); // their message came after the typing frame
+    expect(t.peers).toEqual([2]);
+  });
+
+  it('shows typing that arrived while a room was being fetched, until it expires', async () => {
+    const t = setup({ rooms: { 8: room(8, { kind: 'direct', peer: 2, last_seq: 1 }) }, history: () => [message(8, 1, 2, { kind: 'room_created', users: [1, 2], text: null })] });
+    t.timelines.applyEvent(message(8, 1, 2, { kind: 'room_created', users: [1, 2], text: null }));
+    t.timelines.applyTyping({ type: 'typing', room: 8, user: 2, expires_in_ms: 6000 });
+    await settle();
+    expect([...(t.timelines.room(8)?.typing.keys() ?? [])]).toEqual([2]);
+    await vi.advanceTimersByTimeAsync(6000);
+    expect(t.timelines.room(8)?.typing.size).toBe(0);
+  });
+
+  it('sends through the outbox with one client_msg_id, and removes the item once its event arrives', async () => {
+    const t = setup();
+    await t.timelines.applySync(t.socket, sync([{ room: room(5), events: [], snapshot: true, has_more: false, read_seq: 0, unread_count: 0 }]));
+    let ack: (f: AckFrame) => void = () => undefined;
+    t.socket.reply = (f) => (f.type === 'send' ? new Promise<ServerFrame>((r) => (ack = r)) : new Promise(() => undefined));
+    const id = t.timelines.send(5, 'hello');
+    expect(t.timelines.pending(5).map((i) => [i.text, i.state])).toEqual([['hello', 'sending']]);
+    const sent = t.socket.sent.find((f) => f.type === 'send');
+    expect(sent).toMatchObject({ room: 5, client_msg_id: id, text: 'hello' });
+    ack({ type: 'ack', ack: { id: 'x', room: 5, seq: 1, ts: 1, client_msg_id: id, duplicate: false } });
+    await settle();
+    expect(t.timelines.pending(5).map((i) => i.state)).toEqual(['sent']);
+    t.timelines.applyEvent(message(5, 1, ME, { text: 'hello', client_msg_id: id }));
+    expect(t.timelines.pending(5)).toEqual([]);
+    expect(t.outbox.all()).toEqual([]);
+  });
+
+  it('marks a permanently refused message failed and keeps a message whose connection was lost for the resend', async () => {
+    const t = setup();
+    t.socket.reply = (f) =>
+      Promise.reject(f.text === 'bad' ? new LimeError('message_too_large', 'Too long.') : new (class extends Error {})('gone'));
+    t.timelines.send(5, 'bad');
+    await settle();
+    expect(t.outbox.all().map((i) => [i.text, i.state, i.error])).toEqual([['bad', 'failed', 'Too long.']]);
+
+    const { ConnectionLostError } = await import('./errors');
+    t.socket.reply = () => Promise.reject(new ConnectionLostError());
+    t.timelines.send(5, 'later');
+    await settle();
+    expect(t.outbox.all().find((i) => i.text === 'later')?.state).toBe('sending');
+    const before = t.socket.sent.filter((f) => f.type === 'send').length;
+    t.timelines.resend();
+    expect(t.socket.sent.filter((f) => f.type === 'send').length).toBe(before + 1); // only 'later'; 'bad' waits for retry
+  });
+
+  it('does not send while not live; the outbox keeps the message for later', () => {
+    const t = setup({ live: false });
+    t.timelines.send(5, 'queued');
+    expect(t.socket.sent).toEqual([]);
+    t.setLive(true);
+    t.timelines.resend();
+    expect(t.socket.sent.map((f) => f.text)).toEqual(['queued']);
+  });
+
+  it('marks read optimistically and sends the watermark', async () => {
+    const t = setup();
+    await t.timelines.applySync(t.socket, sync([{ room: room(5, { last_seq: 3 }), events: [message(5, 1), message(5, 2), message(5, 3)], snapshot: true, has_more: false, read_seq: 1, unread_count: 2 }]));
+    expect(t.timelines.room(5)?.unread).toBe(2);
+    expect(t.timelines.totalUnread()).toBe(2);
+    t.timelines.markRead(5);
+    expect(t.timelines.room(5)?.unread).toBe(0);
+    expect(t.socket.sent).toContainEqual({ type: 'read', room: 5, seq: 3 });
+  });
+
+  it('counts who has not read a message in a small room, from the read watermarks', async () => {
+    const t = setup();
+    await t.timelines.applySync(t.socket, sync([{ room: room(5, { last_seq: 2, member_count: 3 }), events: [message(5, 1, ME), message(5, 2, ME)], snapshot: true, has_more: false, read_seq: 2, unread_count: 0, reads: [{ user: 1, seq: 2 }, { user: 2, seq: 2 }, { user: 3, seq: 1 }] }]));
+    const r = t.timelines.room(5)!;
+    expect(t.timelines.unreadBy(r, 2, ME)).toBe(1);
+    t.timelines.applyRead({ type: 'read', room: 5, user: 3, seq: 2 });
+    expect(t.timelines.unreadBy(t.timelines.room(5)!, 2, ME)).toBe(0);
+  });
+
+  it('drops rooms the sync no longer lists, and a room I was removed from', async () => {
+    const t = setup();
+    await t.timelines.applySync(t.socket, sync([
+      { room: room(5), events: [], snapshot: true, has_more: false, read_seq: 0, unread_count: 0 },
+      { room: room(6), events: [], snapshot: true, has_more: false, read_seq: 0, unread_count: 0 },
+    ]));
+    await t.timelines.applySync(t.socket, sync([{ room: room(6), events: [], snapshot: false, has_more: false, read_seq: 0, unread_count: 0 }]));
+    expect(t.timelines.rooms().map((r) => r.room.id)).toEqual([6]);
+    t.timelines.applyEvent(message(6, 1, 2, { kind: 'member_removed', users: [ME], text: null }));
+    await settle();
+    expect(t.timelines.rooms()).toEqual([]);
+  });
+
+  it('throttles typing and sends it only when live', () => {
+    const t = setup();
+    t.timelines.typing(5);
+    t.timelines.typing(5);
+    expect(t.socket.sent).toEqual([{ type: 'typing', room: 5 }]);
+    vi.advanceTimersByTime(2500);
+    t.timelines.typing(5);
+    expect(t.socket.sent).toHaveLength(2);
+    t.setLive(false);
+    vi.advanceTimersByTime(2500);
+    t.timelines.typing(5);
+    expect(t.socket.sent).toHaveLength(2);
+  });
+});
