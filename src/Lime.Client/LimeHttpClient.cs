@@ -202,6 +202,12 @@ public sealed partial class LimeHttpClient
     public Task<BadgeResponse> GetBadgeAsync(CancellationToken ct = default) =>
         SendAsync(HttpMethod.Get, "api/me/unread", null, Json.BadgeResponse, ct);
 
+    /// <summary>GET api/search: the user's messages matching <paramref name="q"/>, newest first (docs/protocol.md §14).</summary>
+    public Task<SearchResponse> SearchAsync(string? q, string? mode = null, long? room = null, long? from = null, long? before = null, long? after = null,
+        string? cursor = null, int? limit = null, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Get, Query("api/search", ("q", q), ("mode", mode), ("room", Str(room)), ("from", Str(from)), ("before", Str(before)), ("after", Str(after)),
+            ("cursor", cursor), ("limit", Str(limit))), null, Json.SearchResponse, ct);
+
     /// <summary>GET api/me/mentions?cursor=&amp;limit=: messages that mention this user, newest first.</summary>
     public Task<MentionListResponse> ListMentionsAsync(string? cursor = null, int? limit = null, CancellationToken ct = default) =>
         SendAsync(HttpMethod.Get, Query("api/me/mentions", ("cursor", cursor), ("limit", Str(limit))), null, Json.MentionListResponse, ct);

@@ -222,6 +222,13 @@ public sealed class LimeSocket : IAsyncDisposable
     public Task<HiddenFrame> HideMessageAsync(long room, long seq, CancellationToken ct = default) =>
         RequestAsync<HiddenFrame>(new ClientFrame { Type = ClientFrameTypes.Hide, Room = room, Seq = seq }, ct);
 
+    /// <summary>Searches the user's messages (<c>type</c> "search"; docs/protocol.md §14): hits newest first with snippets.</summary>
+    public Task<SearchFrame> SearchAsync(string q, string? mode = null, long? room = null, long? from = null, long? before = null, long? after = null,
+        string? cursor = null, int? limit = null, CancellationToken ct = default) =>
+        RequestAsync<SearchFrame>(
+            new ClientFrame { Type = ClientFrameTypes.Search, Q = q, Mode = mode, Room = room, From = from, Before = before, After = after, Cursor = cursor, Limit = limit },
+            ct);
+
     private async Task<OperationAckDto> OperateAsync(ClientFrame frame, CancellationToken ct) => (await RequestAsync<OpAckFrame>(frame, ct)).Ack;
 
     /// <summary>Says the user is typing in a room (<c>type</c> "typing"); no reply. The server throttles and may drop it.</summary>
@@ -566,6 +573,9 @@ public sealed class LimeSocket : IAsyncDisposable
                 break;
             case ServerFrameTypes.History:
                 Reply(header.Id, Parse(json, Json.HistoryFrame));
+                break;
+            case ServerFrameTypes.Search:
+                Reply(header.Id, Parse(json, Json.SearchFrame));
                 break;
             case ServerFrameTypes.Pong:
                 Reply(header.Id, Parse(json, Json.PongFrame));

@@ -40,6 +40,7 @@ namespace Lime.Protocol;
 [JsonSerializable(typeof(AckFrame))]
 [JsonSerializable(typeof(EventFrame))]
 [JsonSerializable(typeof(HistoryFrame))]
+[JsonSerializable(typeof(SearchFrame))]
 [JsonSerializable(typeof(ErrorFrame))]
 [JsonSerializable(typeof(SyncFrame))]
 [JsonSerializable(typeof(ReadFrame))]

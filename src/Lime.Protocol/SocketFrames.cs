@@ -40,6 +40,16 @@ public sealed record ClientFrame
 
     /// <summary><c>send</c>: ids of the sender's own uploads the message carries (docs/protocol.md §13).</summary>
     public string[]? Attachments { get; init; }
+
+    /// <summary><c>search</c>: the query (with <see cref="Mode"/> <c>text</c> or <c>initials</c>, <see cref="From"/> a
+    /// sender, <see cref="Cursor"/>, and <see cref="Before"/>/<see cref="After"/> as Unix ms times).</summary>
+    public string? Q { get; init; }
+
+    public string? Mode { get; init; }
+
+    public long? From { get; init; }
+
+    public string? Cursor { get; init; }
 }
 
 /// <summary>Client frame types.</summary>
@@ -60,6 +70,9 @@ public static class ClientFrameTypes
     public const string Pin = "pin";
     public const string Unpin = "unpin";
     public const string Hide = "hide";
+
+    /// <summary>Message search (docs/protocol.md §14); answers a <c>search</c> frame.</summary>
+    public const string Search = "search";
 }
 
 /// <summary>Server frame types.</summary>
@@ -78,6 +91,14 @@ public static class ServerFrameTypes
     public const string OpAck = "op_ack";
     public const string Hidden = "hidden";
     public const string Mention = "mention";
+    public const string Search = "search";
+}
+
+/// <summary>The reply to a <c>search</c> frame: hits newest first, <c>next_cursor</c> for older ones.</summary>
+public sealed record SearchFrame(string? Id, SearchHitDto[] Hits, string? NextCursor)
+{
+    [JsonPropertyOrder(-1)]
+    public string Type => ServerFrameTypes.Search;
 }
 
 /// <summary>

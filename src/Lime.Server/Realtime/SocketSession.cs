@@ -18,6 +18,7 @@ public sealed class SocketSession(
     ChatService chat,
     MessageOperations operations,
     SyncService sync,
+    Search.SearchService search,
     ReadReceipts receipts,
     TypingService typing,
     Presence.PresenceService presence,
@@ -170,10 +171,10 @@ public sealed class SocketSession(
                 return;
             case ClientFrameTypes.Send or ClientFrameTypes.History or ClientFrameTypes.Sync or ClientFrameTypes.Read or ClientFrameTypes.Typing
                 or ClientFrameTypes.Edit or ClientFrameTypes.Delete or ClientFrameTypes.React or ClientFrameTypes.Unreact
-                or ClientFrameTypes.Pin or ClientFrameTypes.Unpin or ClientFrameTypes.Hide:
+                or ClientFrameTypes.Pin or ClientFrameTypes.Unpin or ClientFrameTypes.Hide or ClientFrameTypes.Search:
                 // Bounded concurrency per connection: when full, stop reading until one finishes (back-pressure).
                 // Reads (history, sync) have a smaller bound of their own: each holds up to a reply's worth of memory.
-                bool read = frame.Type is ClientFrameTypes.History or ClientFrameTypes.Sync;
+                bool read = frame.Type is ClientFrameTypes.History or ClientFrameTypes.Sync or ClientFrameTypes.Search;
                 if (read)
                 {
                     await inFlight.Reads.WaitAsync(ct);
@@ -223,6 +224,14 @@ public sealed class SocketSession(
             {
                 var result = await sync.SyncAsync(connection.UserId, frame.Cursors, frame.LimitPerRoom, ct);
                 connection.EnqueueReserved(Serialize(new SyncFrame(frame.Id, result), SocketJson.Context.SyncFrame), reserved);
+                reserved = 0;
+                return;
+            }
+
+            if (frame.Type == ClientFrameTypes.Search)
+            {
+                var found = await search.SearchAsync(connection.UserId, frame.Q, frame.Mode, frame.Room, frame.From, frame.Before, frame.After, frame.Cursor, frame.Limit, ct);
+                connection.EnqueueReserved(Serialize(new SearchFrame(frame.Id, found.Hits, found.NextCursor), SocketJson.Context.SearchFrame), reserved);
                 reserved = 0;
                 return;
             }

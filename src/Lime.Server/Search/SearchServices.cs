@@ -17,6 +17,7 @@ public static class SearchServices
         });
         services.AddSingleton<SearchMetrics>();
         services.AddSingleton<IOutboxHandler, SearchIndexer>();
+        services.AddSingleton<SearchService>();
         return services;
     }
 }

@@ -5,6 +5,7 @@ using Lime.Server.Push;
 using Lime.Server.Search;
 using Lime.Server.Storage.Sql;
 using Lime.Tests.Infrastructure;
+using Lime.Tests.Search;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Lime.Tests.Contract;
@@ -111,6 +112,178 @@ public abstract class SearchContractTests : IAsyncLifetime
         Assert.Equal(1, await outbox.RequeueAsync([dead.Id], DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), CancellationToken.None));
         await WaitIndexedAsync();
         Assert.Single(await FindAsync(alice, "배포"));
+    }
+
+    [Fact]
+    public async Task Only_rooms_the_caller_is_in_are_searched_and_only_from_their_join_on()
+    {
+        SkipWhenUnavailable();
+        var alice = await Server.NewUserAsync("a");
+        var bob = await Server.NewUserAsync("b");
+        var carol = await Server.NewUserAsync("c");
+
+        var joinedLate = await alice.Http.CreateRoomAsync(new CreateRoomRequest(RoomKinds.Group, "late", Members: [bob.Id]));
+        await alice.Http.SendAsync(joinedLate.Id, new SendMessageRequest("l1", "회의 before carol joined"));
+        await alice.Http.AddMembersAsync(joinedLate.Id, carol.Id);
+        var visible = await alice.Http.SendAsync(joinedLate.Id, new SendMessageRequest("l2", "회의 after carol joined"));
+
+        var left = await alice.Http.CreateRoomAsync(new CreateRoomRequest(RoomKinds.Group, "left", Members: [carol.Id]));
+        await alice.Http.SendAsync(left.Id, new SendMessageRequest("x1", "회의 in a room carol left"));
+        await carol.Http.LeaveAsync(left.Id);
+
+        var banned = await alice.Http.CreateRoomAsync(new CreateRoomRequest(RoomKinds.Channel, "banned", Members: [carol.Id]));
+        await alice.Http.SendAsync(banned.Id, new SendMessageRequest("x2", "회의 in a channel carol is banned from"));
+        await alice.Http.BanAsync(banned.Id, carol.Id);
+
+        var never = await alice.Http.CreateRoomAsync(new CreateRoomRequest(RoomKinds.Group, "never", Members: [bob.Id]));
+        await alice.Http.SendAsync(never.Id, new SendMessageRequest("x3", "회의 in a group carol never joined"));
+        var open = await alice.Http.CreateRoomAsync(new CreateRoomRequest(RoomKinds.Channel, "open"));
+        await alice.Http.SendAsync(open.Id, new SendMessageRequest("x4", "회의 in an open channel carol did not join"));
+        await WaitIndexedAsync();
+
+        var hit = Assert.Single((await carol.Http.SearchAsync("회의")).Hits);
+        Assert.Equal((joinedLate.Id, visible.Seq, alice.Id, visible.Id), (hit.Room, hit.Seq, hit.Sender, hit.Id));
+        Assert.Empty((await carol.Http.SearchAsync("회의", room: joinedLate.Id, before: visible.Ts)).Hits);
+        Assert.Equal(3, (await bob.Http.SearchAsync("회의")).Hits.Length); // late (2) and never (1): bob was there from the start
+        Assert.Equal(6, (await alice.Http.SearchAsync("회의")).Hits.Length);
+
+        foreach (var room in new[] { left, banned, never, open })
+        {
+            var refused = await Assert.ThrowsAsync<LimeApiException>(() => carol.Http.SearchAsync("회의", room: room.Id));
+            Assert.Equal((403, ErrorCodes.Forbidden), (refused.Status, refused.Code));
+        }
+    }
+
+    [Fact]
+    public async Task A_message_deleted_for_everyone_disappears_and_an_edit_is_found_by_its_new_text_only()
+    {
+        SkipWhenUnavailable();
+        var alice = await Server.NewUserAsync("a");
+        var bob = await Server.NewUserAsync("b");
+        var room = await alice.Http.CreateRoomAsync(new CreateRoomRequest(RoomKinds.Group, "ops", Members: [bob.Id]));
+        var edited = await alice.Http.SendAsync(room.Id, new SendMessageRequest("e", "배포 일정 공유"));
+        var deleted = await alice.Http.SendAsync(room.Id, new SendMessageRequest("d", "배포 비밀번호 hunter2"));
+        await WaitIndexedAsync();
+        Assert.Equal([deleted.Seq, edited.Seq], (await bob.Http.SearchAsync("배포")).Hits.Select(h => h.Seq));
+
+        await alice.Http.DeleteMessageAsync(room.Id, deleted.Seq);
+        await alice.Http.EditMessageAsync(room.Id, edited.Seq, "릴리즈 날짜 공유");
+        await WaitIndexedAsync();
+        Assert.Empty((await bob.Http.SearchAsync("배포")).Hits);
+        Assert.Empty((await bob.Http.SearchAsync("hunter2")).Hits);
+        var hit = Assert.Single((await bob.Http.SearchAsync("릴리즈")).Hits);
+        Assert.Equal((edited.Seq, "릴리즈 날짜 공유"), (hit.Seq, hit.Snippet));
+        Assert.Equal("릴리즈", hit.Snippet.Substring(hit.Highlights[0][0], hit.Highlights[0][1]));
+        Assert.Equal([edited.Seq], (await bob.Http.SearchAsync("공유")).Hits.Select(h => h.Seq)); // kept words still find it
+        Assert.Empty((await bob.Http.SearchAsync("비밀번호")).Hits);
+    }
+
+    [Fact]
+    public async Task Hits_come_newest_first_in_pages_and_jump_into_history_around_the_message()
+    {
+        SkipWhenUnavailable();
+        var alice = await Server.NewUserAsync("a");
+        var room = await alice.Http.CreateRoomAsync(new CreateRoomRequest(RoomKinds.Group, "paging"));
+        var acks = new List<AckDto>();
+        for (int i = 0; i < 7; i++)
+        {
+            acks.Add(await alice.Http.SendAsync(room.Id, new SendMessageRequest("p" + i, i % 2 == 0 ? $"Meeting notes {i} 회의록" : $"other chatter {i}")));
+        }
+
+        await WaitIndexedAsync();
+        var seen = new List<long>();
+        string? cursor = null;
+        int pages = 0;
+        do
+        {
+            var page = await alice.Http.SearchAsync("meet", limit: 2, cursor: cursor);
+            seen.AddRange(page.Hits.Select(h => h.Seq));
+            cursor = page.NextCursor;
+            Assert.True(++pages <= 3, "more pages than hits");
+        }
+        while (cursor is not null);
+
+        Assert.Equal(acks.Where((_, i) => i % 2 == 0).Select(a => a.Seq).Reverse(), seen);
+
+        await using var socket = await alice.ConnectAsync();
+        var found = await socket.SearchAsync("회의록", room: room.Id, limit: 1);
+        var top = Assert.Single(found.Hits);
+        Assert.Equal(acks[6].Seq, top.Seq);
+        Assert.NotNull(found.NextCursor);
+        Assert.Equal("회의록", top.Snippet.Substring(top.Highlights[0][0], top.Highlights[0][1]));
+        var context = await socket.HistoryAsync(top.Jump.Room, around: top.Jump.Around, limit: 5);
+        Assert.Contains(context.Events, e => e.Seq == top.Seq && e.Text == $"Meeting notes 6 회의록");
+        Assert.Equal(acks[4].Seq, Assert.Single((await socket.SearchAsync("ㅎㅇㄹ", mode: "initials", cursor: found.NextCursor, limit: 1)).Hits).Seq);
+    }
+
+    [Fact]
+    public async Task Bad_searches_are_refused_with_documented_codes_and_the_socket_survives()
+    {
+        SkipWhenUnavailable();
+        var alice = await Server.NewUserAsync("a");
+        var mine = await alice.Http.CreateRoomAsync(new CreateRoomRequest(RoomKinds.Group, "mine"));
+        var other = await (await Server.NewUserAsync("o")).Http.CreateRoomAsync(new CreateRoomRequest(RoomKinds.Group, "theirs"));
+        var cases = new (string Name, Func<LimeHttpClient, Task> Call, int Status, string Code)[]
+        {
+            ("empty", h => h.SearchAsync(""), 400, ErrorCodes.QueryTooShort),
+            ("missing", h => h.SearchAsync(null), 400, ErrorCodes.QueryTooShort),
+            ("one Latin letter", h => h.SearchAsync("a"), 400, ErrorCodes.QueryTooShort),
+            ("punctuation", h => h.SearchAsync("?!…"), 400, ErrorCodes.QueryTooShort),
+            ("257 characters", h => h.SearchAsync(new string('회', 257)), 400, ErrorCodes.QueryTooLong),
+            ("unknown mode", h => h.SearchAsync("회의", mode: "fuzzy"), 400, ErrorCodes.Validation),
+            ("initials with syllables", h => h.SearchAsync("회의", mode: "initials"), 400, ErrorCodes.Validation),
+            ("limit 0", h => h.SearchAsync("회의", limit: 0), 400, ErrorCodes.Validation),
+            ("limit over the maximum", h => h.SearchAsync("회의", limit: 51), 400, ErrorCodes.Validation),
+            ("cursor not a number", h => h.SearchAsync("회의", cursor: "abc"), 400, ErrorCodes.Validation),
+            ("cursor negative", h => h.SearchAsync("회의", cursor: "-5"), 400, ErrorCodes.Validation),
+            ("after not before before", h => h.SearchAsync("회의", before: 10, after: 20), 400, ErrorCodes.Validation),
+            ("unknown room", h => h.SearchAsync("회의", room: 987_654_321), 404, ErrorCodes.NotFound),
+            ("room not a member of", h => h.SearchAsync("회의", room: other.Id), 403, ErrorCodes.Forbidden),
+        };
+        foreach (var (name, call, status, code) in cases)
+        {
+            var e = await Assert.ThrowsAsync<LimeApiException>(() => call(alice.Http));
+            Assert.True((status, code) == (e.Status, e.Code), $"{name}: {e.Status} {e.Code}");
+        }
+
+        Assert.Empty((await alice.Http.SearchAsync("회의", room: mine.Id, limit: 50)).Hits);
+
+        await using var socket = await alice.ConnectAsync();
+        foreach (var (q, mode, room, cursor, code) in new (string, string?, long?, string?, string)[]
+        {
+            ("", null, null, null, ErrorCodes.QueryTooShort),
+            (new string('a', 257), null, null, null, ErrorCodes.QueryTooLong),
+            ("회의", null, other.Id, null, ErrorCodes.Forbidden),
+            ("회의", null, null, "x", ErrorCodes.Validation),
+        })
+        {
+            var e = await Assert.ThrowsAsync<LimeSocketException>(() => socket.SearchAsync(q, mode, room, cursor: cursor));
+            Assert.Equal(code, e.Code);
+        }
+
+        Assert.NotNull(await socket.PingAsync());
+    }
+
+    [Fact]
+    public async Task The_regression_corpus_gives_its_expected_hits_through_the_api()
+    {
+        SkipWhenUnavailable();
+        var alice = await Server.NewUserAsync("a");
+        var room = await alice.Http.CreateRoomAsync(new CreateRoomRequest(RoomKinds.Group, "corpus"));
+        var idBySeq = new Dictionary<long, int>();
+        foreach (var (id, text) in SearchCorpus.Messages)
+        {
+            idBySeq[(await alice.Http.SendAsync(room.Id, new SendMessageRequest("c" + id, text))).Seq] = id;
+        }
+
+        await WaitIndexedAsync();
+        foreach (var q in SearchCorpus.Queries)
+        {
+            var page = await alice.Http.SearchAsync(q.Text, mode: q.Mode == SearchMode.Initials ? "initials" : null, limit: 50);
+            Assert.Null(page.NextCursor);
+            var hits = page.Hits.Select(h => idBySeq[h.Seq]).Order().ToArray();
+            Assert.True(q.Expected.SequenceEqual(hits), $"{q.Text}: expected [{string.Join(",", q.Expected)}], got [{string.Join(",", hits)}]");
+        }
     }
 
     protected void SkipWhenUnavailable()

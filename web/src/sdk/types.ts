@@ -378,6 +378,36 @@ export interface MentionFrame {
   sender: number;
 }
 
+/** Where a search hit opens: history around `around` in `room` (docs/protocol.md §14). */
+export interface SearchJumpDto {
+  room: number;
+  around: number;
+}
+
+/** A search hit; `highlights` are [start, length] pairs in UTF-16 code units of `snippet`. */
+export interface SearchHitDto {
+  room: number;
+  seq: number;
+  id: string;
+  sender: number;
+  ts: number;
+  snippet: string;
+  highlights: number[][];
+  jump: SearchJumpDto;
+}
+
+export interface SearchResponse {
+  hits: SearchHitDto[];
+  next_cursor?: string;
+}
+
+export interface SearchFrame {
+  type: 'search';
+  id?: string;
+  hits: SearchHitDto[];
+  next_cursor?: string;
+}
+
 export interface ErrorFrame {
   type: 'error';
   id?: string;
@@ -399,11 +429,12 @@ export type ServerFrame =
   | OpAckFrame
   | HiddenFrame
   | MentionFrame
+  | SearchFrame
   | ErrorFrame;
 
 /** Every client frame has this flat shape (fields unused by a type are left out). */
 export interface ClientFrame {
-  type: 'ping' | 'send' | 'history' | 'sync' | 'read' | 'typing' | 'edit' | 'delete' | 'react' | 'unreact' | 'pin' | 'unpin' | 'hide';
+  type: 'ping' | 'send' | 'history' | 'sync' | 'read' | 'typing' | 'edit' | 'delete' | 'react' | 'unreact' | 'pin' | 'unpin' | 'hide' | 'search';
   id?: string;
   room?: number;
   client_msg_id?: string;
@@ -419,6 +450,11 @@ export interface ClientFrame {
   emoji?: string;
   mentions?: number[];
   mention_room?: boolean;
+  /** search: the query, its mode ('text' | 'initials'), a sender, the previous page's next_cursor. */
+  q?: string;
+  mode?: string;
+  from?: number;
+  cursor?: string;
 }
 
 /** Close codes of docs/protocol.md §4. */
