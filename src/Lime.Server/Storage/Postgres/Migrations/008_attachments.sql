@@ -1,5 +1,5 @@
--- LIME schema 6 (PostgreSQL): attachments; the same as SQLite schema 7
--- (see Storage/Sqlite/Migrations/007_attachments.sql for what each column means).
+-- LIME schema 8 (PostgreSQL): attachments; the same as SQLite schema 9
+-- (see Storage/Sqlite/Migrations/009_attachments.sql for what each column means).
 
 CREATE TABLE attachments (
     id           bigint PRIMARY KEY,

@@ -1,4 +1,4 @@
--- LIME schema 7 (SQLite): attachments (photos and files). The bytes live out of band in a blob store under their
+-- LIME schema 9 (SQLite): attachments (photos and files). The bytes live out of band in a blob store under their
 -- SHA-256 (content-addressed: two uploads of the same bytes share one blob); a row here is one upload by one user.
 -- An upload belongs to at most one message: room_id/seq are set in the commit of the message that references it
 -- and never change afterwards. Rows never referenced are orphans, deleted with their blob after
