@@ -2,41 +2,71 @@ using System.Collections.Concurrent;
 using Dapper;
 using Lime.Server;
 using Lime.Server.Push;
+using Lime.Server.Storage.Postgres;
+using Lime.Server.Storage.Sql;
 using Lime.Server.Storage.Sqlite;
+using Lime.Tests.Infrastructure;
 using Microsoft.Extensions.Options;
 
-namespace Lime.Tests.Push;
+namespace Lime.Tests.Contract;
 
-/// <summary>The outbox store's claim contract: leases never overlap, an expired lease frees its entries, finishing needs the lease.</summary>
-public sealed class OutboxLeaseTests : IDisposable
+/// <summary>
+/// The outbox store's claim contract on every storage backend: leases never overlap, an expired lease frees its
+/// entries, finishing needs the lease, a restarted node takes back its own claims, dead letters requeue as new entries.
+/// (SQLite claims inside a write transaction; PostgreSQL with FOR UPDATE SKIP LOCKED.)
+/// </summary>
+public abstract class OutboxLeaseContractTests(TestBackend backend) : IAsyncLifetime
 {
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "lime-outbox-" + Guid.NewGuid().ToString("N"));
-    private readonly SqliteDatabase _db;
-    private readonly SqlOutboxStore _outbox;
+    protected TestBackend Backend { get; } = backend;
 
-    public OutboxLeaseTests()
+    private ISqlDatabase _db = null!;
+    private SqlOutboxStore _outbox = null!;
+    private string? _directory;
+    private string? _database;
+
+    public async ValueTask InitializeAsync()
     {
-        _db = new SqliteDatabase(Options.Create(new LimeOptions { Storage = new StorageOptions { DataDirectory = _dir } }));
+        TestBackends.SkipUnlessSelected(Backend);
+        if (Backend == TestBackend.Sqlite)
+        {
+            _directory = Path.Combine(Path.GetTempPath(), "lime-outbox-" + Guid.NewGuid().ToString("N"));
+            _db = new SqliteDatabase(Options.Create(new LimeOptions { Storage = new StorageOptions { DataDirectory = _directory } }));
+        }
+        else
+        {
+            _database = await SharedServices.NewDatabaseAsync().Within();
+            _db = new PostgresDatabase(Options.Create(new LimeOptions { Storage = new StorageOptions { Provider = StorageProvider.Postgres, PostgresConnectionString = _database } }));
+        }
+
         _db.Migrate();
         _outbox = new SqlOutboxStore(_db);
     }
 
-    public void Dispose()
+    public async ValueTask DisposeAsync()
     {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        try
+        (_db as IDisposable)?.Dispose();
+        if (_database is not null)
         {
-            Directory.Delete(_dir, recursive: true);
+            await SharedServices.DropDatabaseAsync(_database).Within();
         }
-        catch (IOException)
+
+        if (_directory is not null)
         {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            try
+            {
+                Directory.Delete(_directory, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
         }
     }
 
     [Fact]
     public async Task Concurrent_claimers_get_disjoint_batches_and_every_entry_exactly_once()
     {
-        Insert(2000, at: 1000);
+        await InsertAsync(2000, at: 1000);
         var claimed = new ConcurrentDictionary<long, string>();
         var duplicates = new ConcurrentBag<long>();
         var go = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -74,7 +104,7 @@ public sealed class OutboxLeaseTests : IDisposable
     [Fact]
     public async Task An_expired_lease_frees_its_entries_and_the_old_holder_can_no_longer_finish_them()
     {
-        Insert(3, at: 1000);
+        await InsertAsync(3, at: 1000);
         var first = await _outbox.ClaimAsync("0:dead", 1000, leaseUntil: 5000, 10, CancellationToken.None);
         Assert.Equal(3, first.Count);
         Assert.Empty(await _outbox.ClaimAsync("1:other", 4999, 9999, 10, CancellationToken.None)); // lease still running
@@ -93,8 +123,9 @@ public sealed class OutboxLeaseTests : IDisposable
     [Fact]
     public async Task A_restarted_node_takes_back_its_own_claims_at_once_and_dead_letters_requeue_as_new_entries()
     {
-        Insert(2, at: 1000);
+        await InsertAsync(2, at: 1000);
         var claimed = await _outbox.ClaimAsync("3:boot1", 1000, 60_000, 10, CancellationToken.None);
+        Assert.Equal(2, claimed.Count);
         Assert.Equal(2, await _outbox.ReleaseAsync("3:", 2000, CancellationToken.None));
         var again = await _outbox.ClaimAsync("3:boot2", 2000, 60_000, 10, CancellationToken.None);
         Assert.Equal(2, again.Count);
@@ -110,12 +141,16 @@ public sealed class OutboxLeaseTests : IDisposable
         Assert.Contains(due, e => e.Attempts == 1 && e.Seq == again[0].Seq); // requeued: attempts start over
     }
 
-    private void Insert(int count, long at)
+    private async Task InsertAsync(int count, long at)
     {
-        using var c = _db.Open();
-        using var tx = c.BeginTransaction();
-        c.Execute("INSERT INTO outbox (room_id, seq, topic, created_at, next_attempt_at) VALUES (1, @seq, 'message', @at, @at)",
+        await using var c = await _db.OpenConnectionAsync(CancellationToken.None);
+        await using var tx = await c.BeginTransactionAsync();
+        await c.ExecuteAsync("INSERT INTO outbox (room_id, seq, topic, created_at, next_attempt_at) VALUES (1, @seq, 'message', @at, @at)",
             Enumerable.Range(1, count).Select(i => new { seq = (long)i, at }), tx);
-        tx.Commit();
+        await tx.CommitAsync();
     }
 }
+
+public sealed class SqliteOutboxLeaseContractTests() : OutboxLeaseContractTests(TestBackend.Sqlite);
+
+public sealed class PostgresOutboxLeaseContractTests() : OutboxLeaseContractTests(TestBackend.PostgresRedis);
