@@ -47,6 +47,16 @@ public sealed class LimeOptions
     public MetricsOptions Metrics { get; set; } = new();
     [ValidateObjectMembers]
     public TracingOptions Tracing { get; set; } = new();
+    [ValidateObjectMembers]
+    public LoggingOptions Logging { get; set; } = new();
+}
+
+/// <summary>Console log output. Levels stay ASP.NET Core's (<c>Logging:LogLevel:*</c>).</summary>
+public sealed class LoggingOptions
+{
+    /// <summary><c>text</c> or <c>json</c> (one JSON object per line with request ids); read once at start.</summary>
+    [EnumDataType(typeof(LogFormat))]
+    public LogFormat Format { get; set; } = LogFormat.Text;
 }
 
 /// <summary>

@@ -54,6 +54,7 @@ public sealed class OptionsValidationTests
     [InlineData("Lime:Tracing:OtlpProtocol", "thrift")]
     [InlineData("Lime:Tracing:OtlpEndpoint", "collector:4317")]
     [InlineData("Lime:Tracing:SampleRatio", "1.5")]
+    [InlineData("Lime:Logging:Format", "xml")]
     public async Task A_bad_value_in_any_option_group_refuses_to_start_naming_its_key(string key, string value)
     {
         await using var server = new LimeServer(new Dictionary<string, string?> { [key] = value });

@@ -152,6 +152,59 @@ public sealed class RealtimeTests
     }
 
     [Fact]
+    public async Task With_json_console_logs_a_login_and_send_write_no_token_no_password_and_no_message_text_and_carry_request_ids()
+    {
+        // The real process's console output, every category at Trace (the hosting request lines asked for too).
+        string dir = Path.Combine(Path.GetTempPath(), "lime-jsonlog-" + Guid.NewGuid().ToString("N")[..8]);
+        await using var server = new ServerProcess(dir, new Dictionary<string, string>
+        {
+            ["Lime__Logging__Format"] = "json",
+            ["Logging__LogLevel__Default"] = "Trace",
+            ["Logging__LogLevel__Microsoft.AspNetCore"] = "Trace",
+            ["Logging__LogLevel__Microsoft.AspNetCore.Hosting.Diagnostics"] = "Trace",
+        });
+        await server.StartAsync();
+        var http = new LimeHttpClient(new HttpClient { BaseAddress = server.BaseAddress });
+        string name = "jsonlog" + Guid.NewGuid().ToString("N")[..8];
+        const string password = "correct horse battery";
+        await http.RegisterAsync(new RegisterRequest(name, password));
+        var tokens = await http.LoginAsync(new LoginRequest(name, password, "laptop"));
+        http.AccessToken = tokens.AccessToken;
+        var room = await http.CreateRoomAsync(new CreateRoomRequest(RoomKinds.Group, "logs"));
+        await http.SendAsync(room.Id, new SendMessageRequest("r1", "secret body over REST"));
+        await using (var socket = await LimeSocket.ConnectAsync(http.WebSocketUri(), tokens.AccessToken, new LimeSocketOptions { TokenInQuery = true }))
+        {
+            await socket.SendMessageAsync(room.Id, "s1", "secret body over the socket").Within();
+            await socket.SendMessageAsync(999_999, "s2", "secret body refused").ContinueWith(_ => { }, TaskScheduler.Default);
+        }
+
+        await Assert.ThrowsAnyAsync<Exception>(() => http.GetRoomAsync(999_999)); // a problem response, logged on the way
+        await server.StopAsync(); // flushes the console
+
+        var lines = server.Output.Where(l => l.Length > 0).ToList();
+        Assert.True(lines.Count > 20, $"only {lines.Count} lines were logged:\n" + string.Join("\n", lines));
+        var entries = lines.Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement).ToList(); // every line is one JSON object
+        Assert.All(entries, e => Assert.True(e.TryGetProperty("Category", out _) && e.TryGetProperty("Timestamp", out _)));
+        Assert.Contains(entries, e => e.TryGetProperty("EventId", out var id) && id.GetInt32() == 1000); // LIME's own start line
+        Assert.Contains(entries, e => e.TryGetProperty("Scopes", out var scopes)
+            && scopes.EnumerateArray().Any(s => s.ValueKind == System.Text.Json.JsonValueKind.Object && s.TryGetProperty("RequestId", out var r) && r.GetString()!.Length > 0));
+
+        string signature = tokens.AccessToken.Split('.')[2];
+        foreach (string secret in new[] { signature, tokens.RefreshToken, password, "secret body" })
+        {
+            Assert.DoesNotContain(lines, line => line.Contains(secret, StringComparison.Ordinal));
+        }
+
+        try
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    [Fact]
     public async Task Health_readiness_and_the_OpenAPI_document_are_served()
     {
         await using var server = new LimeServer();

@@ -19,6 +19,10 @@ public static class LimePipeline
         Log.Starting(app.Logger, options.NodeId, database.Dialect.Name, database.Location, options.Fanout.Provider);
 
         app.UseLimeMetrics(options.Metrics); // first: the allow-list sees the TCP peer, not a forwarded address
+        if (LimeTelemetry.JsonLogs(app.Configuration))
+        {
+            app.UseRequestLogScope(); // before the exception handler, so its error lines carry the request id too
+        }
 
         if (options.Cluster.TrustForwardedHeaders)
         {

@@ -33,8 +33,30 @@ public static class LimeTelemetry
                 .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0));
         AddMetricsListener(builder);
         AddTracing(builder);
+        AddLogFormat(builder);
         return builder;
     }
+
+    /// <summary>
+    /// <c>Lime:Logging:Format=json</c>: the built-in JSON console formatter, one object per line, UTC timestamps, scopes
+    /// (request ids, <see cref="RequestLogScope"/>). Read from the configuration as the builder has it; a value that is
+    /// neither name is refused at start with the other options.
+    /// </summary>
+    private static void AddLogFormat(WebApplicationBuilder builder)
+    {
+        if (JsonLogs(builder.Configuration))
+        {
+            builder.Logging.AddJsonConsole(o =>
+            {
+                o.IncludeScopes = true;
+                o.UseUtcTimestamp = true;
+                o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+            });
+        }
+    }
+
+    public static bool JsonLogs(IConfiguration configuration) =>
+        string.Equals(configuration[$"{LimeOptions.Section}:Logging:Format"], nameof(LogFormat.Json), StringComparison.OrdinalIgnoreCase);
 
     /// <summary>
     /// With <c>Lime:Tracing:Enabled</c>, a tracer provider for the <c>Lime</c> spans and ASP.NET Core's, exported over
