@@ -38,12 +38,15 @@ public sealed class ChatUser : IAsyncDisposable
     public List<string> Errors { get; } = [];
 
     /// <summary>Opens the app and creates an account (display name = username) through the sign-up form.</summary>
-    public static async Task<ChatUser> RegisterAsync(Browser browser, WebServer server, string prefix, string? screenshot = null)
+    /// <param name="phone">A phone: 390×844, touch, no hover (the layout and the media queries of a phone).</param>
+    public static async Task<ChatUser> RegisterAsync(Browser browser, WebServer server, string prefix, string? screenshot = null, bool phone = false)
     {
         var context = await browser.Instance.NewContextAsync(new BrowserNewContextOptions
         {
             BaseURL = server.Origin,
-            ViewportSize = new ViewportSize { Width = 1100, Height = 720 },
+            ViewportSize = phone ? new ViewportSize { Width = 390, Height = 844 } : new ViewportSize { Width = 1100, Height = 720 },
+            IsMobile = phone,
+            HasTouch = phone,
             Locale = "en-US",
             TimezoneId = "UTC",
         });

@@ -5,6 +5,18 @@ import { Logo } from './icons';
 
 type Mode = 'login' | 'register';
 
+const USERNAME_RULE = "3–32 letters, digits, '_', '.' or '-'.";
+const PASSWORD_RULE = 'At least 8 characters.';
+
+/** The first rule the sign-up form breaks (the server checks the same, this says it before asking). */
+function ruleBroken(mode: Mode, username: string, password: string): string | null {
+  if (mode === 'login') return !username.trim() ? 'Enter your username.' : !password ? 'Enter your password.' : null;
+  if (!/^[A-Za-z0-9_.-]{3,32}$/.test(username)) return `Username: ${USERNAME_RULE}`;
+  if (mode === 'register' && password.length < 8) return `Password: ${PASSWORD_RULE}`;
+  if (!password) return 'Enter your password.';
+  return null;
+}
+
 /** Sign in / create an account. */
 export function AuthScreen({ api, notice, onSignedIn }: { api: LimeApi; notice: string | null; onSignedIn: () => void }) {
   const [mode, setMode] = useState<Mode>('login');
@@ -16,6 +28,11 @@ export function AuthScreen({ api, notice, onSignedIn }: { api: LimeApi; notice: 
 
   async function submit(e: FormEvent) {
     e.preventDefault();
+    const broken = ruleBroken(mode, username, password);
+    if (broken) {
+      setError(broken);
+      return;
+    }
     setBusy(true);
     setError(null);
     try {
@@ -47,7 +64,7 @@ export function AuthScreen({ api, notice, onSignedIn }: { api: LimeApi; notice: 
           </button>
         </div>
         {notice && <p className="auth-notice">{notice}</p>}
-        <form onSubmit={submit} className="auth-form">
+        <form onSubmit={submit} className="auth-form" noValidate>
           <label>
             Username
             <input
@@ -60,10 +77,14 @@ export function AuthScreen({ api, notice, onSignedIn }: { api: LimeApi; notice: 
               required
               minLength={3}
               maxLength={32}
-              pattern="[A-Za-z0-9_.\-]{3,32}"
-              title="3–32 letters, digits, '_', '.' or '-'"
+              aria-describedby={mode === 'register' ? 'username-rule' : undefined}
             />
           </label>
+          {mode === 'register' && (
+            <p className="field-hint" id="username-rule" data-testid="username-rule">
+              {USERNAME_RULE}
+            </p>
+          )}
           {mode === 'register' && (
             <label>
               <span>
@@ -81,10 +102,16 @@ export function AuthScreen({ api, notice, onSignedIn }: { api: LimeApi; notice: 
               value={password}
               onChange={(e) => setPassword(e.target.value)}
               required
-              minLength={8}
+              minLength={mode === 'register' ? 8 : undefined}
               maxLength={128}
+              aria-describedby={mode === 'register' ? 'password-rule' : undefined}
             />
           </label>
+          {mode === 'register' && (
+            <p className="field-hint" id="password-rule" data-testid="password-rule">
+              {PASSWORD_RULE}
+            </p>
+          )}
           {error && (
             <p className="form-error" role="alert">
               {error}

@@ -245,6 +245,8 @@ interface MessageRowProps {
 const MessageRow = memo(function MessageRow(p: MessageRowProps) {
   const e = p.event;
   const readByAll = p.unreadBy === 0;
+  // One read indicator per message: while members have not read it, how many (small rooms); then the read ticks.
+  const unreadCount = p.unreadBy !== undefined && p.unreadBy > 0 ? p.unreadBy : 0;
   return (
     <div
       className={`msg-row ${p.mine ? 'mine' : 'theirs'} ${p.first ? 'first' : ''} ${p.last ? 'last' : ''} ${p.highlighted ? 'highlight' : ''}`}
@@ -253,6 +255,13 @@ const MessageRow = memo(function MessageRow(p: MessageRowProps) {
       data-seq={e.seq}
       data-state="sent"
       data-mine={p.mine ? 'true' : 'false'}
+      onContextMenu={(ev) => {
+        // A long press on a touch screen: show this message's actions (the reply button) instead of the browser menu.
+        if (window.matchMedia('(hover: none)').matches) {
+          ev.preventDefault();
+          ev.currentTarget.classList.toggle('actions-open');
+        }
+      }}
     >
       {p.showAvatar && (p.last ? <Avatar name={p.senderName} seed={e.sender} size={30} /> : <span className="avatar-spacer" />)}
       <div className="msg-col">
@@ -265,16 +274,16 @@ const MessageRow = memo(function MessageRow(p: MessageRowProps) {
             </span>
             <span className="msg-meta">
               <time dateTime={new Date(e.ts).toISOString()}>{formatTime(e.ts)}</time>
-              {p.mine && (
-                <span className={`ticks ${readByAll ? 'read' : ''}`} title={readByAll ? 'Read' : 'Sent'}>
+              {p.mine && !unreadCount && (
+                <span className={`ticks ${readByAll ? 'read' : ''}`} title={readByAll ? 'Read' : 'Sent'} data-testid="ticks" data-read={readByAll ? 'true' : 'false'}>
                   <CheckIcon double={readByAll} />
                 </span>
               )}
             </span>
           </div>
-          {p.unreadBy !== undefined && p.unreadBy > 0 && (
-            <span className="unread-by" title={`Unread by ${p.unreadBy}`} aria-label={`Unread by ${p.unreadBy}`} data-testid="unread-by">
-              {p.unreadBy}
+          {unreadCount > 0 && (
+            <span className="unread-by" title={`Unread by ${unreadCount}`} aria-label={`Unread by ${unreadCount}`} data-testid="unread-by">
+              {unreadCount}
             </span>
           )}
           <button className="msg-action" aria-label="Reply" title="Reply" onClick={() => p.onReply(e)}>
