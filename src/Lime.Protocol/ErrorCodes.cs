@@ -37,6 +37,12 @@ public static class ErrorCodes
     /// <summary>One of the two users blocked the other: no direct room between them can be opened or written to.</summary>
     public const string Blocked = "blocked";
 
+    /// <summary>
+    /// A display name or room name holds a control or invisible formatting character (bidi overrides, zero-width
+    /// space…), has no visible character, or stacks too many combining marks (protocol §2, Names).
+    /// </summary>
+    public const string InvalidName = "invalid_name";
+
     /// <summary>The invite code was revoked, has expired or is used up.</summary>
     public const string InviteInvalid = "invite_invalid";
 

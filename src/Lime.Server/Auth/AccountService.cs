@@ -177,13 +177,7 @@ public sealed partial class AccountService(
         return name[..(char.IsHighSurrogate(name[max - 1]) ? max - 1 : max)];
     }
 
-    private static string ValidDisplayName(string name)
-    {
-        name = name.Trim();
-        return name.Length is >= 1 and <= MaxDisplayName
-            ? name
-            : throw LimeException.Validation($"display_name must be 1-{MaxDisplayName} characters.");
-    }
+    private static string ValidDisplayName(string name) => VisibleName.Validate(name, "display_name", MaxDisplayName);
 
     private long Now() => time.GetUtcNow().ToUnixTimeMilliseconds();
 }

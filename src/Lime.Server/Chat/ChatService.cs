@@ -574,16 +574,7 @@ public sealed class ChatService : IDisposable
         return limit ?? 50;
     }
 
-    private static string ValidName(string? name)
-    {
-        name = name?.Trim();
-        if (string.IsNullOrEmpty(name) || name.Length > MaxNameLength)
-        {
-            throw LimeException.Validation($"name is required (1-{MaxNameLength} characters).");
-        }
-
-        return name;
-    }
+    private static string ValidName(string? name) => VisibleName.Validate(name, "name", MaxNameLength);
 
     internal static RoomDto ToDto(RoomRecord r, string? myRole, long me)
     {

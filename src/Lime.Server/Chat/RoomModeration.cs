@@ -20,11 +20,7 @@ public sealed class RoomModeration(IRoomWriter writer, IRoomStore rooms, IModera
 
     public async Task<OperationAckDto> UpdateRoomAsync(long userId, long roomId, UpdateRoomRequest request, CancellationToken ct = default)
     {
-        string? name = request.Name?.Trim();
-        if (name is { Length: 0 or > MaxNameLength })
-        {
-            throw LimeException.Validation($"name is 1-{MaxNameLength} characters.");
-        }
+        string? name = request.Name is null ? null : VisibleName.Validate(request.Name, "name", MaxNameLength);
 
         if (request.Topic is { Length: > MaxTopicLength } || request.Description is { Length: > MaxDescriptionLength })
         {
