@@ -47,6 +47,63 @@ public sealed class SafetyTests(Browser browser)
         }
     }
 
+    /// <summary>Messages whose bidi controls would show a link as one address while it leads to another.</summary>
+    private static readonly (string Text, string Href)[] BidiTricks =
+    [
+        ("\u202Ehttps://evil.example/moc.knab", "https://evil.example/moc.knab"),          // RLO before the URL
+        ("pay at https://bank.example/\u202Elive.example now", "https://bank.example/live.example"), // RLO inside it (dropped)
+        ("\u2067https://evil.example/lru\u2069 ok", "https://evil.example/lru"),           // right-to-left isolate
+        ("\u202Bhttps://evil.example/gnp.exe\u202C", "https://evil.example/gnp.exe"),     // RLE ... PDF
+        ("مرحبا https://example.com/a/b مرحبا", "https://example.com/a/b"),                  // right-to-left text around
+    ];
+
+    [ChromiumFact]
+    public async Task A_link_in_a_message_with_bidi_controls_shows_the_same_address_it_links_to_in_the_same_order()
+    {
+        await using var server = new WebServer();
+        await using var alice = await ChatUser.RegisterAsync(browser, server, "alice");
+        await using var bob = await ChatUser.RegisterAsync(browser, server, "bob");
+        await alice.StartDirectChatAsync(bob.Username);
+        foreach (var (text, _) in BidiTricks)
+        {
+            await alice.SendAsync(text);
+        }
+
+        await bob.OpenRoomAsync(alice.Username);
+        await Expect(bob.MessageTexts).ToHaveCountAsync(BidiTricks.Length);
+        // For each link: its text, its href, and whether its characters are laid out left to right in the order they
+        // are written (an override before or around the link would draw them right to left).
+        string layout = await bob.Page.Locator("[data-testid=message-list] [data-testid=message-text] a").EvaluateAllAsync<string>("""
+            links => JSON.stringify(links.map(a => {
+              const node = a.firstChild;
+              const xs = [];
+              for (let i = 0; i < node.length; i++) {
+                const r = document.createRange();
+                r.setStart(node, i);
+                r.setEnd(node, i + 1);
+                xs.push(r.getBoundingClientRect().left);
+              }
+              return { text: a.textContent, href: a.href, inOrder: xs.every((x, i) => i === 0 || x > xs[i - 1]) };
+            }))
+            """);
+        var links = System.Text.Json.JsonSerializer.Deserialize<LinkLayout[]>(layout, WebJson)!;
+        Assert.Equal(BidiTricks.Select(t => t.Href), links.Select(l => l.Href));
+        Assert.All(links, l =>
+        {
+            Assert.Equal(l.Href, l.Text);
+            Assert.True(l.InOrder, $"{l.Href} is not drawn left to right");
+        });
+
+        // No override, embedding or isolate control is left in any rendered message.
+        var texts = await bob.MessageTexts.AllTextContentsAsync();
+        Assert.All(texts, t => Assert.DoesNotContain(t, c => c is >= '\u202A' and <= '\u202E' or >= '\u2066' and <= '\u2069'));
+        Assert.Empty(bob.Errors);
+    }
+
+    private sealed record LinkLayout(string Text, string Href, bool InOrder);
+
+    private static readonly System.Text.Json.JsonSerializerOptions WebJson = new(System.Text.Json.JsonSerializerDefaults.Web);
+
     [ChromiumFact]
     public async Task The_app_is_served_with_a_content_security_policy_that_allows_no_inline_scripts()
     {

@@ -5,7 +5,7 @@ import type { EventDto } from '../sdk/types';
 import { Avatar } from './Avatar';
 import { formatDay, formatTime, sameDay } from './format';
 import { AlertIcon, CheckIcon, ClockIcon, DownIcon, ReplyIcon } from './icons';
-import { linkify } from './linkify';
+import { linkify, neutraliseBidi } from './linkify';
 
 const GROUP_MS = 5 * 60_000;
 
@@ -299,7 +299,7 @@ function Quote({ seq, name, text, onJump }: { seq: number; name: string | null; 
   return (
     <button className="quote" onClick={() => onJump(seq)} data-testid="reply-quote" title="Show the original message">
       <strong>{name ?? 'Earlier message'}</strong>
-      <span>{text ?? 'Tap to load the original message'}</span>
+      <span>{text !== null ? neutraliseBidi(text) : 'Tap to load the original message'}</span>
     </button>
   );
 }

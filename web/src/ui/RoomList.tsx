@@ -1,5 +1,6 @@
 import { useMemo, useState } from 'react';
 import type { LimeClient, RoomState } from '../sdk/client';
+import { neutraliseBidi } from './linkify';
 import { Avatar } from './Avatar';
 import { formatListTime } from './format';
 import { SearchIcon } from './icons';
@@ -71,7 +72,7 @@ function RoomItem({ client, room, active }: { client: LimeClient; room: RoomStat
         </span>
         <span className="room-line">
           <span className={`room-preview ${typing.length ? 'typing' : ''}`} data-testid="room-preview">
-            {typing.length ? 'typing…' : preview}
+            {typing.length ? 'typing…' : neutraliseBidi(preview)}
           </span>
           {room.unread > 0 && (
             <span className="badge" data-testid="unread-badge" aria-label={`${room.unread} unread`}>
