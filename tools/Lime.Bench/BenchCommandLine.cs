@@ -62,6 +62,7 @@ internal static class BenchCommandLine
         root.Add(Mixed(run));
         root.Add(Catchup(run));
         root.Add(Connections(run));
+        root.Add(Search(run));
         return root;
     }
 
@@ -194,6 +195,23 @@ internal static class BenchCommandLine
             Mode = p.GetValue(mode)!,
             LimitPerRoom = p.GetValue(limit),
             MessageBytes = p.GetValue(size),
+        });
+    }
+
+    private static Command Search(Func<BenchOptions, CancellationToken, Task<int>> run)
+    {
+        var rooms = Int("--rooms", 200, 1, 100_000, "groups of the searching user (one peer in each)");
+        var messages = Int("--messages", 20_000, 1, 100_000_000, "messages sent before searching, spread over the rooms at random");
+        var iterations = Int("--iterations", 1000, 1, 10_000_000, "searches, one at a time, cycling through Korean, English, mixed and initials queries");
+        var search = new Command("search", "one user in --rooms groups; --messages Korean/English messages are sent and indexed, then --iterations searches over the socket (limit 20) are timed")
+        {
+            rooms, messages, iterations,
+        };
+        return WithAction(search, run, p => Common(p, "search") with
+        {
+            Rooms = p.GetValue(rooms),
+            Messages = p.GetValue(messages),
+            Iterations = p.GetValue(iterations),
         });
     }
 

@@ -56,6 +56,7 @@ internal static class Program
                 "group" => await GroupScenario.RunAsync(options, nodes, console, ct),
                 "channel" => await ChannelScenario.RunAsync(options, nodes, console, ct),
                 "connections" => await ConnectionsScenario.RunAsync(options, nodes, console, ct),
+                "search" => await SearchScenario.RunAsync(options, nodes, console, ct),
                 "mixed" => await MixedScenario.RunAsync(options, nodes, console, ct),
                 _ => await CatchupScenario.RunAsync(options, nodes, console, ct),
             };
