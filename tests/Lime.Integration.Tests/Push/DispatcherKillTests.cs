@@ -10,12 +10,13 @@ namespace Lime.Tests.Push;
 /// <summary>The real server as a child process, killed with SIGKILL while a batch of pushes is in flight.</summary>
 public sealed class DispatcherKillTests(ITestOutputHelper output) : IAsyncLifetime
 {
+    private const string WebhookSecret = "webhook-secret-for-tests-0123456789abcdef";
     private const int Receivers = 10;
     private const int MessagesEach = 30;
     private const int BatchSize = 40;
     private const int Workers = 2;
     private readonly string _data = Path.Combine(Path.GetTempPath(), "lime-push-kill-" + Guid.NewGuid().ToString("N"));
-    private readonly FakeWebhook _hook = new(PushHarness.WebhookSecret);
+    private readonly FakeWebhook _hook = new(WebhookSecret);
 
     public async ValueTask InitializeAsync() => await _hook.StartAsync();
 
@@ -40,7 +41,7 @@ public sealed class DispatcherKillTests(ITestOutputHelper output) : IAsyncLifeti
             ["Lime__Push__Enabled"] = "true",
             ["Lime__Push__Webhook__Enabled"] = "true",
             ["Lime__Push__Webhook__Url"] = _hook.Url.ToString(),
-            ["Lime__Push__Webhook__Secret"] = PushHarness.WebhookSecret,
+            ["Lime__Push__Webhook__Secret"] = WebhookSecret,
             ["Lime__Push__CollapseWindowMs"] = "0",
             ["Lime__Push__BatchSize"] = BatchSize.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Lime__Push__Workers"] = Workers.ToString(System.Globalization.CultureInfo.InvariantCulture),
