@@ -9,14 +9,31 @@ public sealed class BlobLocks
 {
     private readonly SemaphoreSlim[] _stripes = [.. Enumerable.Range(0, 64).Select(_ => new SemaphoreSlim(1, 1))];
 
-    public async Task<IDisposable> AcquireAsync(string key, CancellationToken ct)
+    /// <summary>Holds the locks of all the keys (each stripe once, in stripe order, so two holders cannot deadlock).</summary>
+    public async Task<IDisposable> AcquireAsync(string key, string? other, CancellationToken ct)
     {
-        var stripe = _stripes[Convert.ToInt32(key[..2], 16) % _stripes.Length];
-        await stripe.WaitAsync(ct);
-        return new Release(stripe);
+        int[] stripes = [.. new[] { key, other }.OfType<string>().Select(k => Convert.ToInt32(k[..2], 16) % _stripes.Length).Distinct().Order()];
+        var held = new List<SemaphoreSlim>(stripes.Length);
+        try
+        {
+            foreach (int s in stripes)
+            {
+                await _stripes[s].WaitAsync(ct);
+                held.Add(_stripes[s]);
+            }
+        }
+        catch
+        {
+            held.ForEach(h => h.Release());
+            throw;
+        }
+
+        return new Release(held);
     }
 
-    private sealed class Release(SemaphoreSlim stripe) : IDisposable
+    public Task<IDisposable> AcquireAsync(string key, CancellationToken ct) => AcquireAsync(key, null, ct);
+
+    private sealed class Release(List<SemaphoreSlim> held) : IDisposable
     {
         private int _done;
 
@@ -24,7 +41,7 @@ public sealed class BlobLocks
         {
             if (Interlocked.Exchange(ref _done, 1) == 0)
             {
-                stripe.Release();
+                held.ForEach(h => h.Release());
             }
         }
     }

@@ -32,17 +32,46 @@ public sealed class Uploads(IBlobStore blobs, IAttachmentStore store, Attachment
     public async Task<AttachmentDto> UploadAsync(long userId, string? name, Stream body, CancellationToken ct)
     {
         string staged = paths.NewStagedFile();
+        string rewritten = paths.NewStagedFile();
+        string thumbnail = paths.NewStagedFile();
         try
         {
             var (sha256, size, head) = await ReceiveAsync(body, staged, ct);
-            await CheckQuotaAsync(userId, size, ct);
             string type = ContentSniffer.Sniff(head);
-            var record = new AttachmentRecord(ids.Next(), userId, sha256, size, type, FileNames.Sanitise(name), null, null, null, null,
-                clock.GetUtcNow().ToUnixTimeMilliseconds());
-            using (await locks.AcquireAsync(sha256, CancellationToken.None))
+            ImageFacts? image = null;
+            string? thumbSha = null;
+            if (ContentSniffer.IsImage(type))
+            {
+                // Size checked from the header before decoding; metadata stripped into a second staged file.
+                image = await Task.Run(() => ImageProcessor.Process(staged, type, rewritten, _options.MaxImagePixels, _options.ThumbnailPixels), ct);
+                if (image.Rewritten)
+                {
+                    File.Delete(staged);
+                    staged = rewritten;
+                    (sha256, size) = await HashFileAsync(staged, ct);
+                }
+
+                await File.WriteAllBytesAsync(thumbnail, image.Thumbnail, ct);
+                await using (var t = new FileStream(thumbnail, FileMode.Open, FileAccess.ReadWrite))
+                {
+                    t.Flush(flushToDisk: true);
+                }
+
+                thumbSha = Convert.ToHexStringLower(SHA256.HashData(image.Thumbnail));
+            }
+
+            await CheckQuotaAsync(userId, size, ct);
+            var record = new AttachmentRecord(ids.Next(), userId, sha256, size, type, FileNames.Sanitise(name), image?.Width, image?.Height, thumbSha,
+                image?.Placeholder, clock.GetUtcNow().ToUnixTimeMilliseconds());
+            using (await locks.AcquireAsync(sha256, thumbSha, CancellationToken.None))
             {
                 // From here on not cancelled with the request: a blob without its row would only wait for the sweeper.
                 await blobs.StoreAsync(sha256, staged, CancellationToken.None);
+                if (thumbSha is not null)
+                {
+                    await blobs.StoreAsync(thumbSha, thumbnail, CancellationToken.None);
+                }
+
                 await store.InsertAsync(record, CancellationToken.None);
             }
 
@@ -51,6 +80,8 @@ public sealed class Uploads(IBlobStore blobs, IAttachmentStore store, Attachment
         finally
         {
             File.Delete(staged);
+            File.Delete(rewritten);
+            File.Delete(thumbnail);
         }
     }
 
@@ -97,6 +128,12 @@ public sealed class Uploads(IBlobStore blobs, IAttachmentStore store, Attachment
         }
 
         return (Convert.ToHexStringLower(hash.GetHashAndReset()), size, head[..headLength]);
+    }
+
+    private static async Task<(string Sha256, long Size)> HashFileAsync(string path, CancellationToken ct)
+    {
+        await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 64 * 1024, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        return (Convert.ToHexStringLower(await SHA256.HashDataAsync(file, ct)), file.Length);
     }
 
     private async Task CheckQuotaAsync(long userId, long adding, CancellationToken ct)
