@@ -49,7 +49,6 @@ public sealed partial class SdkTypesTests
         [nameof(MuteRoomRequest)] = "notification settings not built (issue 20)",
         [nameof(RoomMuteDto)] = "notification settings not built (issue 20)",
         [nameof(RoomMuteListResponse)] = "notification settings not built (issue 20)",
-        [nameof(AttachmentDto)] = "attachments not in the web client yet (issue 16)",
         [nameof(AttachmentLinkDto)] = "attachments not in the web client yet (issue 16)",
         [nameof(SearchStatsResponse)] = "admin endpoint",
         [nameof(DeadLetterDto)] = "admin endpoint",

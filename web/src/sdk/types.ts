@@ -47,6 +47,8 @@ export interface SendMessageRequest {
   reply_to?: number;
   mentions?: number[];
   mention_room?: boolean;
+  /** Ids of the sender's own uploads (POST /api/uploads); not sent by the web client yet. */
+  attachments?: string[];
 }
 
 export interface SyncRequest {
@@ -151,6 +153,20 @@ export interface EventDto {
   max_uses?: number | null;
   mentions?: number[] | null;
   mention_room?: boolean | null;
+  /** Files on a message (docs/protocol.md, attachments); the web client does not show them yet. */
+  attachments?: AttachmentDto[] | null;
+}
+
+/** An upload as carried on a message event. */
+export interface AttachmentDto {
+  id: string;
+  name: string;
+  size: number;
+  type: string;
+  width?: number | null;
+  height?: number | null;
+  thumbnail?: boolean | null;
+  placeholder?: string | null;
 }
 
 export interface ReactionDto {
@@ -450,6 +466,7 @@ export interface ClientFrame {
   emoji?: string;
   mentions?: number[];
   mention_room?: boolean;
+  attachments?: string[];
   /** search: the query, its mode ('text' | 'initials'), a sender, the previous page's next_cursor. */
   q?: string;
   mode?: string;
