@@ -15,7 +15,10 @@ namespace Lime.Tests;
 /// <summary>
 /// One trace per send: lime.send, its lime.commit, and that commit's lime.fanout, linked parent to child; OTLP export
 /// only when switched on (to a fake collector on loopback, which also shows no message text leaves in a span).
+/// Alone (not in parallel with other tests): the listener sees every server in the process, and another test's server
+/// has rooms and seqs with the same numbers (CI rehearsal matched a span of another test's user).
 /// </summary>
+[Collection(TracingGroup.Name)]
 public sealed class TracingTests
 {
     [Fact]
@@ -201,4 +204,10 @@ public sealed class TracingTests
             _loop.Wait(TimeSpan.FromSeconds(5));
         }
     }
+}
+
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class TracingGroup
+{
+    public const string Name = "tracing";
 }
