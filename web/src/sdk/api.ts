@@ -9,10 +9,14 @@ import type {
   ContactDto,
   CreateDirectRequest,
   CreateRoomRequest,
+  EditMessageRequest,
   HistoryPage,
+  JoinResultDto,
   LoginRequest,
   MarkReadRequest,
   MemberListResponse,
+  MuteMemberRequest,
+  OperationAckDto,
   PresenceDto,
   ReadStateDto,
   ReadersResponse,
@@ -20,6 +24,7 @@ import type {
   RegisterRequest,
   RoomDto,
   RoomListResponse,
+  SearchResponse,
   SendMessageRequest,
   SyncCursor,
   SyncRequest,
@@ -111,7 +116,11 @@ export class LimeApi {
   createDirect = (userId: number) => this.request<RoomDto>('POST', '/api/rooms/direct', { user_id: userId } satisfies CreateDirectRequest);
   createRoom = (kind: 'group' | 'channel', name: string, members: number[] = [], topic?: string) =>
     this.request<RoomDto>('POST', '/api/rooms', { kind, name, topic: topic || undefined, members } satisfies CreateRoomRequest);
-  join = (id: number) => this.request<RoomDto>('POST', `/api/rooms/${id}/join`);
+  /** 200 with the room, or 202 `{pending: true}` when the channel needs an owner's or admin's approval. */
+  join = async (id: number): Promise<JoinResultDto> => {
+    const r = await this.request<RoomDto | JoinResultDto>('POST', `/api/rooms/${id}/join`);
+    return 'pending' in r ? r : { pending: false, room: r };
+  };
   leave = (id: number) => this.request<void>('POST', `/api/rooms/${id}/leave`);
   members = (id: number, cursor?: string) => this.request<MemberListResponse>('GET', `/api/rooms/${id}/members${query({ cursor, limit: 200 })}`);
   addMembers = (id: number, userIds: number[]) => this.request<void>('POST', `/api/rooms/${id}/members`, { user_ids: userIds } satisfies AddMembersRequest);
@@ -128,6 +137,35 @@ export class LimeApi {
   readers = (room: number, seq: number) => this.request<ReadersResponse>('GET', `/api/rooms/${room}/events/${seq}/readers`);
   sync = (cursors: SyncCursor[], limitPerRoom?: number) => this.request<SyncResponse>('POST', '/api/sync', { cursors, limit_per_room: limitPerRoom } satisfies SyncRequest);
   unread = () => this.request<BadgeResponse>('GET', '/api/me/unread');
+
+  // ---- operations on messages (docs/protocol.md §10) ----
+
+  edit = (room: number, seq: number, text: string, clientMsgId?: string) =>
+    this.request<OperationAckDto>('PATCH', `/api/rooms/${room}/messages/${seq}`, { text, client_msg_id: clientMsgId } satisfies EditMessageRequest);
+  deleteMessage = (room: number, seq: number, clientMsgId?: string) =>
+    this.request<OperationAckDto>('DELETE', `/api/rooms/${room}/messages/${seq}${query({ client_msg_id: clientMsgId })}`);
+  react = (room: number, seq: number, emoji: string, clientMsgId?: string) =>
+    this.request<OperationAckDto>('PUT', `/api/rooms/${room}/messages/${seq}/reactions/${encodeURIComponent(emoji)}${query({ client_msg_id: clientMsgId })}`);
+  unreact = (room: number, seq: number, emoji: string, clientMsgId?: string) =>
+    this.request<OperationAckDto>('DELETE', `/api/rooms/${room}/messages/${seq}/reactions/${encodeURIComponent(emoji)}${query({ client_msg_id: clientMsgId })}`);
+  pin = (room: number, seq: number) => this.request<OperationAckDto>('PUT', `/api/rooms/${room}/pins/${seq}`);
+  unpin = (room: number, seq: number) => this.request<OperationAckDto>('DELETE', `/api/rooms/${room}/pins/${seq}`);
+  hide = (room: number, seq: number) => this.request<void>('POST', `/api/rooms/${room}/messages/${seq}/hide`);
+
+  // ---- moderation (docs/protocol.md §11) ----
+
+  ban = (room: number, userId: number) => this.request<OperationAckDto>('PUT', `/api/rooms/${room}/bans/${userId}`);
+  unban = (room: number, userId: number) => this.request<OperationAckDto>('DELETE', `/api/rooms/${room}/bans/${userId}`);
+  mute = (room: number, userId: number, durationSeconds?: number) =>
+    this.request<OperationAckDto>('PUT', `/api/rooms/${room}/members/${userId}/mute`, { duration_seconds: durationSeconds } satisfies MuteMemberRequest);
+  unmute = (room: number, userId: number) => this.request<OperationAckDto>('DELETE', `/api/rooms/${room}/members/${userId}/mute`);
+  /** Removes a member (kick: they can join or be added again, unlike a ban). */
+  removeMember = (room: number, userId: number) => this.request<void>('DELETE', `/api/rooms/${room}/members/${userId}`);
+
+  // ---- search (docs/protocol.md §14) ----
+
+  search = (q: string, p: { room?: number; cursor?: string; limit?: number } = {}) =>
+    this.request<SearchResponse>('GET', `/api/search${query({ q, ...p })}`);
 
   // ---- contacts ----
 

@@ -1,15 +1,17 @@
 import { LimeApi } from './api';
-import { Commands } from './commands';
+import { Commands, type JoinOutcome } from './commands';
 import { Connection, type BrowserEnv, type ConnectionInfo, type OpenSocket, type SocketOpener } from './connection';
 import { Directory, type Presence } from './directory';
 import { Outbox, type OutboxItem } from './outbox';
-import { Timelines, type RoomState } from './timelines';
+import { Timelines, type RoomState, type SendOptions } from './timelines';
 import { TokenStore, type KeyValueStorage } from './tokens';
-import type { ContactDto, RoomDto, ServerFrame, SyncFrame, UserDto } from './types';
+import type { ContactDto, OperationAckDto, RoomDto, SearchFrame, SearchResponse, ServerFrame, SyncFrame, UserDto } from './types';
 
 export type { ConnectionInfo, ConnectionStatus } from './connection';
 export type { Presence } from './directory';
-export type { RoomState } from './timelines';
+export type { RoomState, SendOptions } from './timelines';
+export type { JoinOutcome } from './commands';
+export type { MessageState, Reaction } from './messages';
 export type { OutboxItem };
 
 /**
@@ -68,6 +70,7 @@ export class LimeClient {
       directory: this.directory,
       adopt: (room) => this.timelines.adopt(room),
       dropRoom: (id) => this.timelines.dropRoom(id),
+      hide: (room, seq) => this.timelines.applyHidden(room, seq),
     });
   }
 
@@ -181,8 +184,8 @@ export class LimeClient {
   // ------------------------------------------------------------------ actions
 
   /** Queues a message; it is sent now if connected, else after reconnecting. Returns its client_msg_id. */
-  send(room: number, text: string, replyTo?: number): string {
-    return this.timelines.send(room, text, replyTo);
+  send(room: number, text: string, options?: SendOptions): string {
+    return this.timelines.send(room, text, options);
   }
 
   /** Sends a failed message again, with the same client_msg_id. */
@@ -230,8 +233,64 @@ export class LimeClient {
     return this.commands.createChannel(name, topic);
   }
 
-  joinChannel(id: number): Promise<RoomDto> {
+  /** Joins a channel; `{pending: true}` when it requires approval (nothing to open yet). */
+  joinChannel(id: number): Promise<JoinOutcome> {
     return this.commands.joinChannel(id);
+  }
+
+  /** Loads the members of a room (mention autocomplete, the member list, my own mute). */
+  loadMembers(roomId: number): Promise<void> {
+    return this.timelines.loadMembers(roomId);
+  }
+
+  editMessage(room: number, seq: number, text: string): Promise<OperationAckDto> {
+    return this.commands.edit(room, seq, text);
+  }
+
+  deleteForEveryone(room: number, seq: number): Promise<OperationAckDto> {
+    return this.commands.deleteForEveryone(room, seq);
+  }
+
+  hideForMe(room: number, seq: number): Promise<void> {
+    return this.commands.hideForMe(room, seq);
+  }
+
+  toggleReaction(room: number, seq: number, emoji: string, mine: boolean): Promise<OperationAckDto> {
+    return this.commands.toggleReaction(room, seq, emoji, mine);
+  }
+
+  pin(room: number, seq: number): Promise<OperationAckDto> {
+    return this.commands.pin(room, seq);
+  }
+
+  unpin(room: number, seq: number): Promise<OperationAckDto> {
+    return this.commands.unpin(room, seq);
+  }
+
+  ban(room: number, userId: number): Promise<OperationAckDto> {
+    return this.commands.ban(room, userId);
+  }
+
+  mute(room: number, userId: number, durationSeconds?: number): Promise<OperationAckDto> {
+    return this.commands.mute(room, userId, durationSeconds);
+  }
+
+  unmute(room: number, userId: number): Promise<OperationAckDto> {
+    return this.commands.unmute(room, userId);
+  }
+
+  kick(room: number, userId: number): Promise<void> {
+    return this.commands.kick(room, userId);
+  }
+
+  /** Searches my rooms' messages (docs/protocol.md §14): over the socket when live, else REST. */
+  async search(q: string, cursor?: string): Promise<SearchResponse> {
+    const socket = this.conn.socket;
+    if (socket?.isOpen && this.conn.isLive) {
+      const f = await socket.request<SearchFrame>({ type: 'search', q, cursor, limit: 20 });
+      return { hits: f.hits, next_cursor: f.next_cursor };
+    }
+    return this.api.search(q, { cursor, limit: 20 });
   }
 
   leave(roomId: number): Promise<void> {
@@ -278,6 +337,9 @@ export class LimeClient {
         break;
       case 'presence':
         this.directory.applyPresence(frame);
+        break;
+      case 'hidden':
+        this.timelines.applyHidden(frame.room, frame.seq);
         break;
       default:
         break;

@@ -9,6 +9,10 @@ function setup(contacts: number[] = []) {
     bob: { id: 2, username: 'bob', display_name: 'Bob', created_at: 0 },
     carol: { id: 3, username: 'carol', display_name: 'Carol', created_at: 0 },
   };
+  const op = (name: string) => (...args: unknown[]) => {
+    calls.push(`${name} ${args.filter((a) => a !== undefined && !(typeof a === 'string' && /^[0-9a-f-]{32,36}$/.test(a))).join(' ')}`);
+    return Promise.resolve({ room: args[0] as number, changed: true, duplicate: false });
+  };
   const api: CommandApi = {
     userByName: (n) => (users[n] ? Promise.resolve(users[n]) : Promise.reject(new Error('not_found'))),
     createDirect: (id) => {
@@ -21,7 +25,8 @@ function setup(contacts: number[] = []) {
     },
     join: (id) => {
       calls.push(`join ${id}`);
-      return Promise.resolve(room(id, { kind: 'channel' }));
+      // Channel 9 requires approval: 202 {pending: true}, no room.
+      return Promise.resolve(id === 9 ? { pending: true } : { pending: false, room: room(id, { kind: 'channel' }) });
     },
     leave: (id) => {
       calls.push(`leave ${id}`);
@@ -31,11 +36,29 @@ function setup(contacts: number[] = []) {
       calls.push(`contact ${id}`);
       return Promise.resolve();
     },
+    edit: op('edit'),
+    deleteMessage: op('delete'),
+    react: op('react'),
+    unreact: op('unreact'),
+    pin: op('pin'),
+    unpin: op('unpin'),
+    hide: (r, seq) => {
+      calls.push(`hide ${r} ${seq}`);
+      return Promise.resolve();
+    },
+    ban: op('ban'),
+    mute: op('mute'),
+    unmute: op('unmute'),
+    removeMember: (r, u) => {
+      calls.push(`kick ${r} ${u}`);
+      return Promise.resolve();
+    },
   };
   const targets = {
     directory: { remember: vi.fn(), hasContact: (id: number) => contacts.includes(id), loadContacts: vi.fn(() => Promise.resolve()) },
     adopt: vi.fn(() => Promise.resolve()),
     dropRoom: vi.fn(),
+    hide: vi.fn(),
   };
   return { calls, targets, commands: new Commands(api, targets) };
 }
@@ -74,5 +97,45 @@ describe('Commands', () => {
     expect(calls).toEqual(['join 5', 'leave 5']);
     expect(targets.adopt).toHaveBeenCalledTimes(1);
     expect(targets.dropRoom).toHaveBeenCalledWith(5);
+  });
+
+  it('joining a channel that requires approval answers pending and adopts nothing (no room to open)', async () => {
+    const { calls, targets, commands } = setup();
+    const outcome = await commands.joinChannel(9);
+    expect(outcome).toEqual({ pending: true });
+    expect(calls).toEqual(['join 9']);
+    expect(targets.adopt).not.toHaveBeenCalled();
+    const joined = await commands.joinChannel(5);
+    expect(joined.pending).toBe(false);
+    expect(targets.adopt).toHaveBeenCalledTimes(1);
+  });
+
+  it('sends each operation on messages and each moderation action to its route, with a fresh key where it takes one', async () => {
+    const { calls, targets, commands } = setup();
+    await commands.edit(5, 2, 'fixed');
+    await commands.deleteForEveryone(5, 2);
+    await commands.toggleReaction(5, 3, '👍', false);
+    await commands.toggleReaction(5, 3, '👍', true);
+    await commands.pin(5, 3);
+    await commands.unpin(5, 3);
+    await commands.hideForMe(5, 4);
+    await commands.ban(5, 7);
+    await commands.mute(5, 7, 3600);
+    await commands.unmute(5, 7);
+    await commands.kick(5, 7);
+    expect(calls).toEqual([
+      'edit 5 2 fixed',
+      'delete 5 2',
+      'react 5 3 👍',
+      'unreact 5 3 👍',
+      'pin 5 3',
+      'unpin 5 3',
+      'hide 5 4',
+      'ban 5 7',
+      'mute 5 7 3600',
+      'unmute 5 7',
+      'kick 5 7',
+    ]);
+    expect(targets.hide).toHaveBeenCalledWith(5, 4); // hidden here at once
   });
 });

@@ -8,6 +8,9 @@ export interface OutboxItem {
   room: number;
   text: string;
   reply_to?: number;
+  /** User ids mentioned, and `@room` (docs/protocol.md §12). */
+  mentions?: number[];
+  mention_room?: boolean;
   created_at: number;
   state: SendState;
   /** Why it failed (permanent refusal), shown next to the retry button. */

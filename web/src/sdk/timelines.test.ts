@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { LimeError } from './errors';
 import { Outbox } from './outbox';
-import { FakeSocket, MemoryStorage, message, room, settle } from './test/fakes';
+import { FakeSocket, MemoryStorage, deferred, message, room, settle } from './test/fakes';
 import { Timelines, type TimelineApi } from './timelines';
 import type { AckFrame, ClientFrame, EventDto, HistoryFrame, HistoryPage, RoomDto, ServerFrame, SyncResponse, UserDto } from './types';
 
@@ -184,5 +184,66 @@ describe('Timelines', () => {
     vi.advanceTimersByTime(2500);
     t.timelines.typing(5);
     expect(t.socket.sent).toHaveLength(2);
+  });
+
+  it('folds operations into the messages: a sync read with its state, then live edit, reactions, pin and delete', async () => {
+    const t = setup();
+    const read = message(5, 2, 2, { text: 'Lunch at 12:30?', edited_at: 1500, reactions: [{ emoji: '👍', count: 1, users: [3] }] });
+    await t.timelines.applySync(t.socket, sync([{ room: room(5, { last_seq: 3, pinned: [2] }), events: [message(5, 1, 2), read, message(5, 3, 3, { kind: 'message_edited', target: 2, text: 'Lunch at 12:30?' })], snapshot: true, has_more: false, read_seq: 3, unread_count: 0 }]));
+    let r = t.timelines.room(5)!;
+    expect(r.messages.get(2)).toMatchObject({ text: 'Lunch at 12:30?', editedAt: 1500, reactions: [{ emoji: '👍', count: 1, users: [3] }] });
+    expect(r.pinned).toEqual([2]);
+    t.timelines.applyEvent(message(5, 4, 2, { kind: 'message_edited', target: 2, text: 'Lunch at 1?', ts: 4000 }));
+    t.timelines.applyEvent(message(5, 5, ME, { kind: 'reaction_added', target: 2, emoji: '👍' }));
+    t.timelines.applyEvent(message(5, 6, 3, { kind: 'reaction_removed', target: 2, emoji: '👍' }));
+    t.timelines.applyEvent(message(5, 7, 2, { kind: 'message_pinned', target: 1 }));
+    r = t.timelines.room(5)!;
+    expect(r.messages.get(2)).toMatchObject({ text: 'Lunch at 1?', editedAt: 4000, deleted: false, reactions: [{ emoji: '👍', count: 1, users: [ME] }] });
+    expect(r.pinned).toEqual([1, 2]);
+    expect(r.lastMessage?.seq).toBe(2);
+    expect(r.lastMessage?.text).toBe('Lunch at 1?'); // the room list shows the edit
+    t.timelines.applyEvent(message(5, 8, 2, { kind: 'message_deleted', target: 2 }));
+    r = t.timelines.room(5)!;
+    expect(r.messages.get(2)).toMatchObject({ text: null, deleted: true, reactions: [] });
+    expect(r.pinned).toEqual([1]);
+    expect(r.lastMessage?.deleted).toBe(true);
+  });
+
+  it('older messages loaded over the socket (no as_of) get the operations that arrived while the page was read', async () => {
+    const page = deferred<EventDto[]>();
+    const t = setup();
+    t.socket.reply = (f) =>
+      f.type === 'history' ? page.promise.then((events): ServerFrame => ({ type: 'history', room: 5, events, has_more_before: false, has_more_after: false })) : new Promise(() => undefined);
+    await t.timelines.applySync(t.socket, sync([{ room: room(5, { last_seq: 6 }), events: [message(5, 5), message(5, 6, 3, { kind: 'reaction_added', target: 2, emoji: '👍' })], snapshot: true, has_more: false, read_seq: 6, unread_count: 0 }]));
+    const loading = t.timelines.loadOlder(5);
+    t.timelines.applyEvent(message(5, 7, 4, { kind: 'reaction_added', target: 2, emoji: '👍' })); // after the page was read
+    page.resolve([1, 2, 3, 4].map((seq) => message(5, seq, 2, seq === 2 ? { reactions: [{ emoji: '👍', count: 1, users: [3] }] } : {})));
+    await loading;
+    expect(t.timelines.room(5)?.messages.get(2)?.reactions).toEqual([{ emoji: '👍', count: 2, users: [3, 4] }]);
+  });
+
+  it('a ban of me drops the room; a hidden frame hides the message; a message mentioning me marks the room', async () => {
+    const t = setup();
+    await t.timelines.applySync(t.socket, sync([
+      { room: room(5, { last_seq: 1 }), events: [message(5, 1)], snapshot: true, has_more: false, read_seq: 1, unread_count: 0 },
+      { room: room(6, { last_seq: 1 }), events: [message(6, 1)], snapshot: true, has_more: false, read_seq: 1, unread_count: 0, hidden: [1] },
+    ]));
+    expect(t.timelines.room(6)?.messages.get(1)?.hidden).toBe(true);
+    t.timelines.applyEvent(message(5, 2, 2, { text: '@u1 look', mentions: [ME] }));
+    expect(t.timelines.room(5)?.mentioned).toBe(true);
+    t.timelines.markRead(5);
+    expect(t.timelines.room(5)?.mentioned).toBe(false);
+    t.timelines.applyHidden(5, 2);
+    expect(t.timelines.room(5)?.messages.get(2)?.hidden).toBe(true);
+    t.timelines.applyEvent(message(5, 3, 2, { kind: 'member_banned', users: [ME], text: null }));
+    await settle();
+    expect(t.timelines.rooms().map((r) => r.room.id)).toEqual([6]);
+  });
+
+  it('sends structured mentions with the message', async () => {
+    const t = setup();
+    t.timelines.send(5, '@bob @room hi', { mentions: [2, 2, 3], mentionRoom: true });
+    await settle();
+    expect(t.socket.sent.find((f) => f.type === 'send')).toMatchObject({ text: '@bob @room hi', mentions: [2, 3], mention_room: true });
   });
 });

@@ -1,4 +1,5 @@
 import { ConnectionLostError, LimeError, describeError } from './errors';
+import { MessageFold, operationKinds, type MessageState } from './messages';
 import { Outbox, newClientMsgId, type OutboxItem } from './outbox';
 import type { LimeSocket } from './socket';
 import {
@@ -7,6 +8,7 @@ import {
   type EventDto,
   type HistoryFrame,
   type HistoryPage,
+  type MemberDto,
   type MemberListResponse,
   type ReadFrame,
   type RoomDto,
@@ -31,15 +33,36 @@ export interface RoomState {
   /** Who is typing, user → expiry (ms). */
   typing: ReadonlyMap<number, number>;
   lastMessage: EventDto | null;
+  /** The messages held, by seq, as the fold of their events (text after edits, tombstones, reactions, hidden). */
+  messages: ReadonlyMap<number, MessageState>;
+  /** Seqs of the pinned messages, newest pin first. */
+  pinned: readonly number[];
+  /** The members (once loaded with {@link Timelines.loadMembers}), user → member; kept up to date by events. */
+  members: ReadonlyMap<number, MemberDto> | null;
+  /** An unread message mentions me (by id or @room). */
+  mentioned: boolean;
   /** Bumped on every change of this room (for memoisation). */
   version: number;
+}
+
+/** Options of a message being sent. */
+export interface SendOptions {
+  replyTo?: number;
+  /** User ids mentioned (docs/protocol.md §12). */
+  mentions?: number[];
+  /** `@room`. */
+  mentionRoom?: boolean;
 }
 
 interface Timeline extends RoomState {
   events: EventDto[];
   reads: Map<number, number>;
   typing: Map<number, number>;
-  early: Map<number, EventDto>;
+  /** Events past a gap, with the seq their message state is known to. */
+  early: Map<number, { e: EventDto; asOf: number }>;
+  fold: MessageFold;
+  members: Map<number, MemberDto> | null;
+  loadingMembers: boolean;
   filling: boolean;
   myClientMsgIds: Set<string>;
   /** Messages up to this seq are already in `unread` (the server counted them at sync). */
@@ -179,12 +202,14 @@ export class Timelines {
   }
 
   /** Queues a message; it is sent now if connected, else after reconnecting. Returns its client_msg_id. */
-  send(room: number, text: string, replyTo?: number): string {
+  send(room: number, text: string, options: SendOptions = {}): string {
     const item: OutboxItem = {
       client_msg_id: newClientMsgId(),
       room,
       text,
-      reply_to: replyTo,
+      reply_to: options.replyTo,
+      mentions: options.mentions?.length ? [...new Set(options.mentions)] : undefined,
+      mention_room: options.mentionRoom || undefined,
       created_at: Date.now(),
       state: 'sending',
     };
@@ -215,6 +240,7 @@ export class Timelines {
     if (last <= t.readSeq && t.unread === 0) return;
     t.readSeq = Math.max(t.readSeq, last);
     t.unread = 0;
+    t.mentioned = false;
     this.touch(t);
     this.pendingReads.set(roomId, t.readSeq);
     this.flushReads();
@@ -237,6 +263,8 @@ export class Timelines {
     this.touch(t);
     try {
       const before = t.base + 1;
+      // The page's state is as of its read, which is after this point (the socket's pages do not say as_of).
+      const known = lastSeq(t);
       const page = await this.history(roomId, { before, limit });
       const current = this.timelines.get(roomId);
       if (current !== t) return;
@@ -244,7 +272,13 @@ export class Timelines {
       if (older.length) {
         t.events = [...older, ...t.events];
         t.base = older[0].seq - 1;
-        for (const e of older) if (e.sender === this.me && e.client_msg_id) t.myClientMsgIds.add(e.client_msg_id);
+        const asOf = Math.max(page.as_of ?? 0, known);
+        for (const e of older) {
+          if (e.sender === this.me && e.client_msg_id) t.myClientMsgIds.add(e.client_msg_id);
+          if (e.kind === 'message') t.fold.apply(e, asOf);
+        }
+        // Operations held since that point apply to the older messages too (those already in their state are skipped).
+        for (const e of t.events) if (e.seq > known && operationKinds.has(e.kind)) this.foldEvent(t, e, e.seq);
       }
       t.hasMoreBefore = older.length > 0 ? page.has_more_before && t.base > 0 : false;
       this.recountUnread(t);
@@ -339,18 +373,25 @@ export class Timelines {
       if (!t || r.snapshot) {
         // New to this device, or too far behind: start again from the newest page (older events are history).
         const previous = t;
-        t = newTimeline(r.room, r.events);
-        if (previous) t.typing = previous.typing;
+        t = newTimeline(r.room, r.events, r.room.last_seq, r.hidden);
+        if (previous) {
+          t.typing = previous.typing;
+          t.members = previous.members;
+        }
         this.timelines.set(r.room.id, t);
         for (const e of t.events) this.effects(t, e);
       } else {
         t.room = { ...r.room };
         t.countedThrough = r.room.last_seq;
-        this.apply(t, r.events);
+        t.fold.loadPins(r.room.pinned, r.room.last_seq);
+        for (const seq of r.hidden ?? []) t.fold.hide(seq);
+        this.apply(t, r.events, r.room.last_seq);
+        t.pinned = t.fold.pins.seqs;
         if (r.has_more) fills.push(this.fillGap(socket, t));
       }
       t.readSeq = Math.max(t.readSeq, r.read_seq);
       t.unread = r.unread_count;
+      t.mentioned = t.events.some((e) => e.seq > t.readSeq && e.kind === 'message' && e.sender !== this.me && mentions(e, this.me));
       if (r.reads) t.reads = new Map(r.reads.map((x) => [x.user, x.seq]));
       if (t.room.peer) this.deps.directory.user(t.room.peer);
       this.touch(t);
@@ -358,25 +399,61 @@ export class Timelines {
     await Promise.all(fills);
   }
 
-  /** Applies events in seq order: duplicates dropped, events past a gap held until the gap is filled. */
-  private apply(t: Timeline, events: readonly EventDto[]): void {
+  /**
+   * Applies events in seq order: duplicates dropped, events past a gap held until the gap is filled. `asOf` is the
+   * seq the messages' state is known to when the events come from a read (live messages are new: their own seq).
+   */
+  private apply(t: Timeline, events: readonly EventDto[], asOf = 0): void {
     for (const e of events) {
       if (e.seq <= lastSeq(t) || t.early.has(e.seq)) continue;
-      t.early.set(e.seq, e);
+      t.early.set(e.seq, { e, asOf: Math.max(asOf, e.seq) });
     }
-    const added: EventDto[] = [];
+    const added: { e: EventDto; asOf: number }[] = [];
     let last = lastSeq(t);
     for (let next = t.early.get(last + 1); next; next = t.early.get(last + 1)) {
-      t.early.delete(next.seq);
+      t.early.delete(next.e.seq);
       added.push(next);
-      last = next.seq;
+      last = next.e.seq;
     }
     if (added.length) {
-      t.events = [...t.events, ...added];
-      for (const e of added) this.effects(t, e);
+      t.events = [...t.events, ...added.map((x) => x.e)];
+      for (const x of added) {
+        this.foldEvent(t, x.e, x.asOf);
+        this.effects(t, x.e);
+      }
       this.touch(t);
     }
     if (t.early.size > 0 && !t.filling && this.socket) void this.fillGap(this.socket, t);
+  }
+
+  /** Folds one event into the room's message states and pins. */
+  private foldEvent(t: Timeline, e: EventDto, asOf: number): void {
+    const changed = t.fold.apply(e, asOf);
+    t.pinned = t.fold.pins.seqs;
+    if (changed === undefined || e.kind === 'message') return;
+    const m = t.fold.messages.get(changed);
+    if (m && t.lastMessage?.seq === changed) {
+      t.lastMessage = { ...t.lastMessage, text: m.text, deleted: m.deleted || null, edited_at: m.editedAt };
+    }
+    if (e.kind === 'message_deleted') this.recountUnread(t);
+  }
+
+  /** Hides a message for me (the `hidden` frame, or my own hide). */
+  applyHidden(roomId: number, seq: number): void {
+    const t = this.timelines.get(roomId);
+    if (t?.fold.hide(seq)) this.touch(t);
+  }
+
+  /** Loads (or reloads) the members of a room: for mentions, the member list and my own mute. */
+  async loadMembers(roomId: number): Promise<void> {
+    const t = this.timelines.get(roomId);
+    if (!t || t.loadingMembers) return;
+    t.loadingMembers = true;
+    try {
+      await this.fetchMembers(t, false);
+    } finally {
+      t.loadingMembers = false;
+    }
   }
 
   /** What one newly applied event changes besides the timeline. */
@@ -400,6 +477,7 @@ export class Timelines {
         }
       } else if (e.seq > t.readSeq && e.seq > t.countedThrough) {
         t.unread++;
+        if (mentions(e, me)) t.mentioned = true;
       }
       if (t.typing.has(e.sender)) {
         const m = new Map(t.typing);
@@ -411,10 +489,19 @@ export class Timelines {
       return;
     }
     const users = e.users ?? [];
-    if (e.kind === 'member_left' || e.kind === 'member_removed') {
+    if (e.kind === 'room_deleted') {
+      queueMicrotask(() => this.dropRoom(t.room.id));
+      return;
+    }
+    if (e.kind === 'member_left' || e.kind === 'member_removed' || e.kind === 'member_banned') {
       if (me !== undefined && users.includes(me)) {
         queueMicrotask(() => this.dropRoom(t.room.id));
         return;
+      }
+      if (t.members) {
+        const m = new Map(t.members);
+        for (const u of users) m.delete(u);
+        t.members = m;
       }
       if (t.reads.size > 0) {
         const m = new Map(t.reads);
@@ -430,20 +517,52 @@ export class Timelines {
       }
       const fresh = users.filter((u) => u !== me || e.seq > 1).length;
       if (e.seq > 1) t.room = { ...t.room, member_count: t.room.member_count + fresh };
+      if (t.members && users.some((u) => !t.members?.has(u))) void this.loadMembers(t.room.id);
+    } else if (e.kind === 'role_changed' && e.role) {
+      const role = e.role;
+      if (me !== undefined && users.includes(me)) t.room = { ...t.room, my_role: role };
+      this.updateMembers(t, users, (m) => ({ ...m, role }));
+    } else if (e.kind === 'member_muted') {
+      const until = e.until ?? Number.MAX_SAFE_INTEGER;
+      this.updateMembers(t, users, (m) => ({ ...m, muted_until: until }));
+    } else if (e.kind === 'member_unmuted') {
+      this.updateMembers(t, users, (m) => ({ ...m, muted_until: null }));
+    } else if (e.kind === 'room_updated') {
+      t.room = {
+        ...t.room,
+        ...(e.name != null ? { name: e.name } : {}),
+        ...(e.topic != null ? { topic: e.topic || null } : {}),
+        ...(e.description != null ? { description: e.description || null } : {}),
+        ...(e.approval_required != null ? { approval_required: e.approval_required } : {}),
+      };
     }
     for (const u of users) this.deps.directory.user(u);
     this.deps.directory.user(e.sender);
   }
 
+  private updateMembers(t: Timeline, users: readonly number[], change: (m: MemberDto) => MemberDto): void {
+    if (!t.members) return;
+    const m = new Map(t.members);
+    for (const u of users) {
+      const old = m.get(u);
+      if (old) m.set(u, change(old));
+    }
+    t.members = m;
+  }
+
   private recountUnread(t: Timeline): void {
+    const me = this.me;
+    t.mentioned = false;
+    for (const e of t.events) {
+      if (e.seq > t.readSeq && e.kind === 'message' && e.sender !== me && mentions(e, me) && !t.fold.messages.get(e.seq)?.deleted) t.mentioned = true;
+    }
     if (t.base > t.readSeq) {
       // Not all unread events are held: keep the server's count, but it cannot exceed what remains.
       if (t.readSeq >= lastSeq(t)) t.unread = 0;
       return;
     }
-    const me = this.me;
     let n = 0;
-    for (const e of t.events) if (e.seq > t.readSeq && e.kind === 'message' && e.sender !== me) n++;
+    for (const e of t.events) if (e.seq > t.readSeq && e.kind === 'message' && e.sender !== me && !t.fold.messages.get(e.seq)?.deleted) n++;
     t.unread = n;
   }
 
@@ -456,7 +575,7 @@ export class Timelines {
         const after = lastSeq(t);
         const page = await this.history(t.room.id, { after, limit: GAP_PAGE }, socket);
         if (this.timelines.get(t.room.id) !== t) return;
-        this.apply(t, page.events);
+        this.apply(t, page.events, Math.max(page.as_of ?? 0, after, ...page.events.map((e) => e.seq)));
         if (!page.has_more_after || lastSeq(t) === after) break;
       }
     } catch {
@@ -488,7 +607,8 @@ export class Timelines {
       const room = known ?? (await this.deps.api.room(id));
       const page = await this.history(id, { limit: OLDER_PAGE });
       if (this.timelines.has(id)) return;
-      const t = newTimeline(room, page.events);
+      // The page's state is as of its read: at least the room as read before it, and its own newest event.
+      const t = newTimeline(room, page.events, Math.max(page.as_of ?? 0, room.last_seq, ...page.events.map((e) => e.seq)));
       const me = this.me;
       // Where my read state starts: the event that added me (new members have read up to it).
       const added = [...page.events, ...queue].find(
@@ -503,7 +623,7 @@ export class Timelines {
       this.recountUnread(t);
       // Small rooms get per-member read receipts; before the first hello the next sync brings them.
       const large = this.deps.largeRoomMembers();
-      if (large !== undefined && room.member_count <= large) void this.loadReads(t);
+      if (large !== undefined && room.member_count <= large) void this.fetchMembers(t, true);
       if (room.peer) {
         this.deps.directory.user(room.peer);
         this.deps.onPeer(room.peer);
@@ -514,19 +634,29 @@ export class Timelines {
     }
   }
 
-  private async loadReads(t: Timeline): Promise<void> {
+  /** The member list (first page of 200): remembered as users, kept as the room's members, and (small rooms) reads. */
+  private async fetchMembers(t: Timeline, reads: boolean): Promise<void> {
     try {
       const list = await this.deps.api.members(t.room.id);
-      if (this.timelines.get(t.room.id) !== t) return;
-      const reads = new Map(t.reads);
+      const current = this.timelines.get(t.room.id);
+      if (!current) return;
+      const members = new Map<number, MemberDto>();
+      const large = this.deps.largeRoomMembers();
+      const small = reads || current.reads.size > 0 || (large !== undefined && current.room.member_count <= large);
+      const r = new Map(current.reads);
       for (const m of list.members) {
         this.deps.directory.remember({ id: m.user_id, username: m.username, display_name: m.display_name, created_at: 0 });
-        reads.set(m.user_id, Math.max(reads.get(m.user_id) ?? 0, m.read_seq));
+        members.set(m.user_id, m);
+        if (small) r.set(m.user_id, Math.max(r.get(m.user_id) ?? 0, m.read_seq));
       }
-      t.reads = reads;
-      this.touch(t);
+      current.members = members;
+      if (small) current.reads = r;
+      const me = this.me;
+      const mine = me !== undefined ? members.get(me) : undefined;
+      if (mine && mine.role !== current.room.my_role) current.room = { ...current.room, my_role: mine.role };
+      this.touch(current);
     } catch {
-      // Read receipts are a nicety.
+      // Read receipts and mentions are a nicety; the next open retries.
     }
   }
 
@@ -538,7 +668,7 @@ export class Timelines {
   }
 
   /** A page over the socket when open, else over REST (only REST pages carry `as_of`). */
-  private async history(room: number, p: { before?: number; after?: number; limit?: number }, via?: FrameChannel): Promise<Omit<HistoryPage, 'as_of'>> {
+  private async history(room: number, p: { before?: number; after?: number; limit?: number }, via?: FrameChannel): Promise<Omit<HistoryPage, 'as_of'> & { as_of?: number }> {
     const socket = via ?? this.socket;
     if (socket?.isOpen) {
       const f = await socket.request<HistoryFrame>({ type: 'history', room, ...p });
@@ -558,6 +688,8 @@ export class Timelines {
         client_msg_id: item.client_msg_id,
         text: item.text,
         reply_to: item.reply_to,
+        mentions: item.mentions,
+        mention_room: item.mention_room,
       })
       .then(
         (f) => this.acknowledged(item.client_msg_id, f.ack.seq),
@@ -641,13 +773,18 @@ export class Timelines {
 /** Sends in flight, per client_msg_id, so one connection never carries the same message twice at once. */
 const inFlight = new Map<string, FrameChannel>();
 
-function newTimeline(room: RoomDto, events: readonly EventDto[]): Timeline {
+/** A room's timeline from a read: `asOf` is the seq its messages' state is known to. */
+function newTimeline(room: RoomDto, events: readonly EventDto[], asOf: number, hidden?: readonly number[] | null): Timeline {
   const sorted = [...events].sort((a, b) => a.seq - b.seq);
   // Keep only the contiguous run ending at the newest event.
   let start = sorted.length - 1;
   while (start > 0 && sorted[start - 1].seq === sorted[start].seq - 1) start--;
   const held = sorted.slice(Math.max(0, start));
   const base = held.length ? held[0].seq - 1 : room.last_seq;
+  const fold = new MessageFold();
+  for (const seq of hidden ?? []) fold.hide(seq);
+  fold.loadPins(room.pinned, room.last_seq);
+  fold.load(held, asOf);
   return {
     room: { ...room },
     events: held,
@@ -659,6 +796,12 @@ function newTimeline(room: RoomDto, events: readonly EventDto[]): Timeline {
     reads: new Map(),
     typing: new Map(),
     lastMessage: null,
+    messages: fold.messages,
+    pinned: fold.pins.seqs,
+    members: null,
+    loadingMembers: false,
+    mentioned: false,
+    fold,
     version: 0,
     early: new Map(),
     filling: false,
@@ -675,3 +818,8 @@ function activity(t: RoomState): number {
   return t.room.last_activity_at;
 }
 
+
+/** Whether a message mentions this user (by id or @room). */
+export function mentions(e: EventDto, me: number | undefined): boolean {
+  return me !== undefined && (e.mention_room === true || (e.mentions ?? []).includes(me));
+}

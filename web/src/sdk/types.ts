@@ -51,6 +51,16 @@ export interface SendMessageRequest {
   attachments?: string[];
 }
 
+export interface EditMessageRequest {
+  text: string;
+  client_msg_id?: string;
+}
+
+export interface MuteMemberRequest {
+  /** Absent: until unmuted. */
+  duration_seconds?: number;
+}
+
 export interface SyncRequest {
   cursors?: SyncCursor[];
   limit_per_room?: number;

@@ -47,7 +47,7 @@ export function Composer({
 
   function send() {
     if (!canSend) return;
-    client.send(id, text, replyTo?.seq);
+    client.send(id, text, { replyTo: replyTo?.seq });
     setText('');
     drafts.delete(id);
     onSent();

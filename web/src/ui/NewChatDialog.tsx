@@ -173,6 +173,8 @@ function ChannelsTab({ client, onOpen }: { client: LimeClient; onOpen: (id: numb
   const [newName, setNewName] = useState('');
   const [topic, setTopic] = useState('');
   const [busy, error, run] = useAction();
+  // Channels that need approval, whose join request this dialog sent.
+  const [requested, setRequested] = useState<ReadonlySet<number>>(() => new Set());
 
   useEffect(() => {
     let live = true;
@@ -200,28 +202,43 @@ function ChannelsTab({ client, onOpen }: { client: LimeClient; onOpen: (id: numb
         {channels?.length === 0 && <li className="muted small-text">No channels{q ? ` starting with “${q}”` : ''} yet.</li>}
         {channels?.map((c) => {
           const member = client.room(c.id) !== undefined;
+          const pending = !member && requested.has(c.id);
           return (
-            <li key={c.id} className="channel-row">
+            <li key={c.id} className="channel-row" data-testid="channel-row" data-name={c.name ?? ''}>
               <Avatar name={c.name ?? ''} seed={c.id} size={36} kind="channel" />
               <span className="pick-text">
                 <strong>{c.name}</strong>
                 <span className="muted">
                   {c.member_count} member{c.member_count === 1 ? '' : 's'}
                   {c.topic ? ` · ${c.topic}` : ''}
+                  {c.approval_required ? ' · approval required' : ''}
                 </span>
               </span>
-              <button
-                className={member ? 'ghost small' : 'primary small'}
-                disabled={busy}
-                onClick={() =>
-                  void run(async () => {
-                    if (!member) await client.joinChannel(c.id);
-                    onOpen(c.id);
-                  })
-                }
-              >
-                {member ? 'Open' : 'Join'}
-              </button>
+              {pending ? (
+                <span className="muted small-text" role="status" data-testid="join-requested">
+                  Request sent
+                </span>
+              ) : (
+                <button
+                  className={member ? 'ghost small' : 'primary small'}
+                  disabled={busy}
+                  onClick={() =>
+                    void run(async () => {
+                      if (!member) {
+                        const outcome = await client.joinChannel(c.id);
+                        // Approval required: a join request is waiting for an owner or admin; nothing to open yet.
+                        if (outcome.pending) {
+                          setRequested((r) => new Set(r).add(c.id));
+                          return;
+                        }
+                      }
+                      onOpen(c.id);
+                    })
+                  }
+                >
+                  {member ? 'Open' : c.approval_required ? 'Ask to join' : 'Join'}
+                </button>
+              )}
             </li>
           );
         })}
