@@ -265,7 +265,7 @@ public sealed class LimeSession : IAsyncDisposable
             var ack = await socket.SendMessageAsync(item.Room, item.ClientMsgId, item.Text, item.ReplyTo);
             Complete(item, ack);
         }
-        catch (LimeSocketException e) when (e.Code is ErrorCodes.RateLimited or ErrorCodes.Unavailable or ErrorCodes.Internal)
+        catch (LimeSocketException e) when (e.Code is ErrorCodes.RateLimited or ErrorCodes.Unavailable or ErrorCodes.Overloaded or ErrorCodes.Internal)
         {
             // rate_limited: wait as told. unavailable/internal: the outcome is unknown and the connection may well stay
             // up (e.g. the store could not confirm the commit in time), so waiting for a reconnect could wait forever:

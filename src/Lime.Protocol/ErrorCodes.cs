@@ -17,6 +17,12 @@ public static class ErrorCodes
     public const string UnknownType = "unknown_type";
     public const string FrameTooLarge = "frame_too_large";
     public const string Unavailable = "unavailable";
+
+    /// <summary>
+    /// The node has too many writes in flight to other nodes (room ownership, docs/operations.md): nothing was sent or
+    /// stored; retry shortly with the same client_msg_id (or on another node).
+    /// </summary>
+    public const string Overloaded = "overloaded";
     public const string Internal = "internal";
 
     /// <summary>An edit or a sender's delete past its window (<c>Lime:Messages:EditWindowSeconds</c> / <c>DeleteWindowSeconds</c>).</summary>

@@ -175,6 +175,62 @@ public sealed class ClusterOptions
 
     /// <summary>Honour X-Forwarded-For/-Proto from a TLS-terminating load balancer.</summary>
     public bool TrustForwardedHeaders { get; set; }
+
+    /// <summary>
+    /// Room ownership (docs/operations.md, Room ownership): each room written by the node holding its partition's
+    /// lease, other nodes forwarding to it. Auto = on with PostgreSQL when <see cref="InternalUrl"/> is set, else off.
+    /// </summary>
+    public OwnershipMode Ownership { get; set; } = OwnershipMode.Auto;
+
+    /// <summary>Whether rooms are owned with these settings.</summary>
+    public bool OwnershipOn(StorageProvider storage) => storage == StorageProvider.Postgres && Ownership switch
+    {
+        OwnershipMode.On => true,
+        OwnershipMode.Auto => InternalUrl.Length > 0,
+        _ => false,
+    };
+
+    /// <summary>
+    /// This node's internal listener for forwarded writes (HTTP/2 cleartext, e.g. http://10.0.0.5:5090); the URL
+    /// other nodes use to reach it, so not a wildcard address. Required when ownership is on.
+    /// </summary>
+    public string InternalUrl { get; set; } = "";
+
+    /// <summary>
+    /// Address the internal listener binds to when it differs from <see cref="InternalUrl"/> (e.g. http://0.0.0.0:5090
+    /// in a container). Empty: <see cref="InternalUrl"/>.
+    /// </summary>
+    public string InternalListen { get; set; } = "";
+
+    /// <summary>Room partitions (room id mod this); every node of a cluster must use the same number.</summary>
+    [Range(1, 4096)]
+    public int Partitions { get; set; } = 64;
+
+    /// <summary>A forwarded write not answered by the owner within this long is answered <c>unavailable</c>.</summary>
+    [Range(100, 60_000)]
+    public int ForwardTimeoutMs { get; set; } = 5000;
+
+    /// <summary>Forwarded writes in flight from this node at once; more are refused with <c>overloaded</c>.</summary>
+    [Range(1, 1_000_000)]
+    public int MaxForwardsInFlight { get; set; } = 2048;
+
+    /// <summary>How often a node looks for free partitions and releases surplus ones (milliseconds).</summary>
+    [Range(50, 10_000)]
+    public int LeaseTickMs { get; set; } = 300;
+}
+
+/// <summary><c>Lime:Cluster:Ownership</c>.</summary>
+[System.ComponentModel.TypeConverter(typeof(ConfigEnumConverter<OwnershipMode>))]
+public enum OwnershipMode
+{
+    /// <summary>On with PostgreSQL storage and an internal URL; off with SQLite (one node) or without an internal URL.</summary>
+    Auto = 1,
+
+    /// <summary>Rooms are owned (needs PostgreSQL and <see cref="ClusterOptions.InternalUrl"/>).</summary>
+    On = 2,
+
+    /// <summary>Every node writes every room itself (rooms written from several nodes share their row locks).</summary>
+    Off = 3,
 }
 
 public sealed class RoomOptions

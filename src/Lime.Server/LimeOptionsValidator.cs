@@ -42,6 +42,7 @@ public sealed partial class LimeOptionsValidator : IValidateOptions<LimeOptions>
             errors.Add($"Lime:Cluster:PublicUrl must be an absolute http(s) URL, not '{options.Cluster.PublicUrl}'.");
         }
 
+        ValidateOwnership(options, errors);
         ValidateMetrics(options.Metrics, errors);
         if (options.Tracing.OtlpProtocol is not ("grpc" or "http/protobuf"))
         {
@@ -61,6 +62,33 @@ public sealed partial class LimeOptionsValidator : IValidateOptions<LimeOptions>
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    private static void ValidateOwnership(LimeOptions options, List<string> errors)
+    {
+        var cluster = options.Cluster;
+        if (!Enum.IsDefined(cluster.Ownership))
+        {
+            errors.Add("Lime:Cluster:Ownership must be auto, on or off.");
+        }
+
+        if (cluster.Ownership == OwnershipMode.On && options.Storage.Provider != StorageProvider.Postgres)
+        {
+            errors.Add("Lime:Cluster:Ownership 'on' needs Lime:Storage:Provider 'postgres' (SQLite is one node).");
+        }
+
+        foreach (var (key, value) in new[] { ("InternalUrl", cluster.InternalUrl), ("InternalListen", cluster.InternalListen) })
+        {
+            if (value.Length > 0 && !(Uri.TryCreate(value, UriKind.Absolute, out var url) && url.Scheme == "http" && !url.IsDefaultPort && url.AbsolutePath == "/"))
+            {
+                errors.Add($"Lime:Cluster:{key} must be empty or an http URL with a port and no path (http://10.0.0.5:5090), not '{value}'.");
+            }
+        }
+
+        if (cluster.Ownership == OwnershipMode.On && cluster.InternalUrl.Length == 0)
+        {
+            errors.Add("Lime:Cluster:InternalUrl is required when Lime:Cluster:Ownership is 'on': the URL other nodes forward this node's rooms' writes to.");
+        }
     }
 
     private static void ValidateMetrics(MetricsOptions metrics, List<string> errors)

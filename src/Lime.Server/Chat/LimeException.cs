@@ -22,7 +22,7 @@ public sealed class LimeException(string code, string message, TimeSpan? retryAf
         ErrorCodes.MessageTooLarge or ErrorCodes.FileTooLarge => StatusCodes.Status413PayloadTooLarge,
         ErrorCodes.ImageRejected => StatusCodes.Status422UnprocessableEntity,
         ErrorCodes.RateLimited or ErrorCodes.QuotaExceeded => StatusCodes.Status429TooManyRequests,
-        ErrorCodes.Unavailable => StatusCodes.Status503ServiceUnavailable,
+        ErrorCodes.Unavailable or ErrorCodes.Overloaded => StatusCodes.Status503ServiceUnavailable,
         ErrorCodes.Internal => StatusCodes.Status500InternalServerError,
         _ => StatusCodes.Status400BadRequest,
     };

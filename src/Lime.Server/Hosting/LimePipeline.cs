@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.HttpOverrides;
 using Lime.Server.Api;
+using Lime.Server.Cluster;
 using Lime.Server.Diagnostics;
 using Lime.Server.Realtime;
 using Lime.Server.Storage.Sql;
@@ -19,6 +20,7 @@ public static class LimePipeline
         Log.Starting(app.Logger, options.NodeId, database.Dialect.Name, database.Location, options.Fanout.Provider);
 
         app.UseLimeMetrics(options.Metrics); // first: the allow-list sees the TCP peer, not a forwarded address
+        app.UseLimeInternal(options.Cluster); // forwarded writes on the internal listener only (Cluster/ForwardEndpoint.cs)
         if (LimeTelemetry.JsonLogs(app.Configuration))
         {
             app.UseRequestLogScope(); // before the exception handler, so its error lines carry the request id too

@@ -47,6 +47,7 @@ public static class LimeServices
         services.AddSingleton(sp => new Snowflake(sp.GetRequiredService<IOptions<LimeOptions>>().Value.NodeId));
         services.AddStorage();
         services.AddFanout();
+        services.AddInternalChannel();
 
         services.AddSingleton<ConnectionRegistry>();
         services.AddSingleton<SocketSession>();
@@ -107,15 +108,17 @@ public static class LimeServices
             StorageProvider.Sqlite => sp.GetRequiredService<SqliteDatabase>(),
             _ => sp.GetRequiredService<PostgresDatabase>(),
         });
-        services.AddSingleton<IRoomWriter>(sp => ChosenStorage(sp) switch
+        // This node's group-commit writer; IRoomWriter is it, or with room ownership its decorator (AddOwnership).
+        services.AddSingleton<RoomWriter>(sp => ChosenStorage(sp) switch
         {
             StorageProvider.Sqlite => sp.GetRequiredService<SqliteRoomWriter>(),
             _ => sp.GetRequiredService<PostgresRoomWriter>(),
         });
+        services.AddSingleton<IRoomWriter>(sp => sp.GetRequiredService<RoomWriter>());
         services.AddSingleton<IAccountStore, SqlAccountStore>();
         services.AddSingleton<IRoomStore, SqlRoomStore>();
         services.AddSingleton<IModerationStore, SqlModerationStore>();
-        services.AddHostedService(sp => (RoomWriter)sp.GetRequiredService<IRoomWriter>());
+        services.AddHostedService(sp => sp.GetRequiredService<RoomWriter>());
         services.AddSingleton<SqliteCheckpointer>();
         // Not AddHostedService: it de-duplicates by implementation type, so a second OptionalHostedService would be dropped.
         services.AddSingleton<IHostedService>(sp => new OptionalHostedService(ChosenStorage(sp) == StorageProvider.Sqlite ? sp.GetRequiredService<SqliteCheckpointer>() : null));
@@ -146,6 +149,33 @@ public static class LimeServices
         services.AddSingleton<IHostedService>(sp => new OptionalHostedService(ChosenFanout(sp) == FanoutProvider.Redis ? sp.GetRequiredService<RedisFanout>() : null));
         services.AddSingleton<NodeRegistry>();
         services.AddHostedService(sp => sp.GetRequiredService<NodeRegistry>());
+    }
+
+    /// <summary>
+    /// The internal channel (forwarded writes, Cluster/ForwardEndpoint.cs): its key, client and the HTTP/2-only
+    /// listener on Lime:Cluster:InternalUrl's port (cleartext with prior knowledge needs Http2 alone, not Http1AndHttp2).
+    /// </summary>
+    private static void AddInternalChannel(this IServiceCollection services)
+    {
+        services.AddSingleton<InternalChannel>();
+        services.AddSingleton<ForwardTransport>();
+        services.AddSingleton<ForwardClient>();
+        services.AddSingleton<ForwardDrain>();
+        services.AddSingleton<IRoomOwnership, EveryRoom>();
+        services.AddOptions<KestrelServerOptions>().Configure<IOptions<LimeOptions>>((o, lime) =>
+        {
+            int port = InternalChannel.ListenPort(lime.Value.Cluster);
+            if (port > 0)
+            {
+                o.ConfigureEndpointDefaults(listen =>
+                {
+                    if (listen.IPEndPoint?.Port == port)
+                    {
+                        listen.Protocols = HttpProtocols.Http2;
+                    }
+                });
+            }
+        });
     }
 
     private static FanoutProvider ChosenFanout(IServiceProvider sp) => sp.GetRequiredService<IOptions<LimeOptions>>().Value.Fanout.Provider;

@@ -97,6 +97,7 @@ public static class LimeTelemetry
     {
         string listen = builder.Configuration[$"{LimeOptions.Section}:Metrics:Listen"] ?? "";
         bool valid = Uri.TryCreate(listen, UriKind.Absolute, out _); // a bad value is refused at start, naming the key
+        var internalListen = Cluster.InternalChannel.ListenUrl(builder.Configuration); // HTTP/2 only (LimeServices)
         if (builder.Configuration.GetSection("Kestrel:Endpoints").GetChildren().Any())
         {
             if (valid)
@@ -104,12 +105,19 @@ public static class LimeTelemetry
                 builder.Configuration.AddInMemoryCollection([new("Kestrel:Endpoints:LimeMetrics:Url", listen)]);
             }
 
+            if (internalListen is not null)
+            {
+                builder.Configuration.AddInMemoryCollection([
+                    new("Kestrel:Endpoints:LimeInternal:Url", internalListen.ToString()),
+                    new("Kestrel:Endpoints:LimeInternal:Protocols", "Http2")]);
+            }
+
             return;
         }
 
         // Loopback only unless told otherwise (--urls, ASPNETCORE_URLS or the Urls key).
         string urls = builder.Configuration["urls"] is { Length: > 0 } configured ? configured : "http://127.0.0.1:5080";
-        builder.WebHost.UseUrls(valid ? urls + ";" + listen : urls);
+        builder.WebHost.UseUrls(string.Join(';', new[] { urls, valid ? listen : null, internalListen?.ToString().TrimEnd('/') }.OfType<string>()));
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Lime.Protocol;
 
 namespace Lime.Server.Storage;
@@ -7,10 +8,34 @@ namespace Lime.Server.Storage;
 /// room); many are folded into one durable commit. Authorization beyond membership is the caller's job
 /// (ChatService); the writer enforces what must hold at commit time: membership of a sender, idempotency,
 /// one direct room per pair.
+/// Writes travel between nodes as JSON (a node forwards a write to its room's owner, Cluster/ForwardEndpoint.cs): every
+/// concrete write is listed here with its type name, and RoomWriteJsonTests checks by reflection that none is missing.
 /// </summary>
+[JsonPolymorphic(TypeDiscriminatorPropertyName = "$type")]
+[JsonDerivedType(typeof(AppendMessage), "append_message")]
+[JsonDerivedType(typeof(CreateRoom), "create_room")]
+[JsonDerivedType(typeof(AddMembers), "add_members")]
+[JsonDerivedType(typeof(RemoveMember), "remove_member")]
+[JsonDerivedType(typeof(SetRole), "set_role")]
+[JsonDerivedType(typeof(MarkRead), "mark_read")]
+[JsonDerivedType(typeof(JoinRoom), "join_room")]
+[JsonDerivedType(typeof(SetBlock), "set_block")]
+[JsonDerivedType(typeof(EditMessage), "edit_message")]
+[JsonDerivedType(typeof(DeleteMessage), "delete_message")]
+[JsonDerivedType(typeof(SetReaction), "set_reaction")]
+[JsonDerivedType(typeof(SetPin), "set_pin")]
+[JsonDerivedType(typeof(HideMessage), "hide_message")]
+[JsonDerivedType(typeof(UpdateRoom), "update_room")]
+[JsonDerivedType(typeof(DeleteRoom), "delete_room")]
+[JsonDerivedType(typeof(SetBan), "set_ban")]
+[JsonDerivedType(typeof(SetMute), "set_mute")]
+[JsonDerivedType(typeof(CreateInvite), "create_invite")]
+[JsonDerivedType(typeof(RevokeInvite), "revoke_invite")]
+[JsonDerivedType(typeof(ResolveJoinRequest), "resolve_join_request")]
 public abstract record RoomWrite
 {
     /// <summary>The existing room this write changes (and locks); 0 for a new room.</summary>
+    [JsonIgnore]
     public long RoomKey => this switch
     {
         AppendMessage m => m.RoomId,
