@@ -31,7 +31,7 @@ public static class ErrorCodes
     /// <summary>The message was deleted for everyone: it cannot be edited, deleted again, reacted to or pinned.</summary>
     public const string MessageDeleted = "message_deleted";
 
-    /// <summary>A per-message or per-room cap was reached (distinct reactions, pins).</summary>
+    /// <summary>A per-message, per-room or per-user cap was reached (distinct reactions, pins; sockets of one user: 429 at the upgrade).</summary>
     public const string LimitReached = "limit_reached";
 
     /// <summary>The user is banned from the room: cannot join, be added, or use an invite until unbanned.</summary>

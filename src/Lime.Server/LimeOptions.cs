@@ -429,6 +429,13 @@ public sealed class RealtimeOptions
     /// <summary>history and sync requests of one connection being built at once; further frames wait to be read.</summary>
     [Range(1, 64)]
     public int MaxReadsInFlight { get; set; } = 4;
+
+    /// <summary>
+    /// Open sockets of one user on this node (all devices): an upgrade past it is refused with 429
+    /// <c>limit_reached</c> before it is accepted; the sockets already open are kept.
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int MaxSocketsPerUser { get; set; } = 20;
 }
 
 public sealed class LimitOptions
@@ -444,6 +451,13 @@ public sealed class LimitOptions
     /// <summary>Sends a user may burst before the rate limit applies (token bucket size).</summary>
     [Range(1, 10_000_000)]
     public int SendBurst { get; set; } = 50;
+
+    /// <summary>
+    /// Rooms one user may create per hour on this node (groups, channels and new direct rooms; opening an existing
+    /// direct room is free): a token bucket of this size, one back every hour / RoomsPerHour. Past it 429 rate_limited.
+    /// </summary>
+    [Range(1, 10_000_000)]
+    public int RoomsPerHour { get; set; } = 100;
 
     [Range(2, 1_000_000)]
     public int MaxGroupMembers { get; set; } = 5_000;

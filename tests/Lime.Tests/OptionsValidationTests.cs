@@ -28,6 +28,8 @@ public sealed class OptionsValidationTests
     [InlineData("Lime:Realtime:SendQueueFrames", "0")]
     [InlineData("Lime:Realtime:MaxFrameBytes", "10")]
     [InlineData("Lime:Realtime:MaxReadsInFlight", "0")]
+    [InlineData("Lime:Realtime:MaxSocketsPerUser", "0")]
+    [InlineData("Lime:Limits:RoomsPerHour", "0")]
     [InlineData("Lime:Limits:MaxReplyBytes", "100")]
     [InlineData("Lime:Limits:MaxPageSize", "0")]
     [InlineData("Lime:Limits:MaxTextBytes", "-1")]

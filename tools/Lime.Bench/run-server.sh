@@ -76,6 +76,8 @@ start() {
   Lime__Auth__LoginsPerAddressPerMinute=1000000 \
   Lime__Auth__RegistrationsPerAddressPerHour=1000000 \
   Lime__Auth__RefreshesPerAddressPerMinute=1000000 \
+  Lime__Limits__RoomsPerHour=1000000 \
+  Lime__Realtime__MaxSocketsPerUser=1000000 \
   Lime__Auth__PasswordIterations=1000 \
   Logging__LogLevel__Default=Warning \
     nohup dotnet "$dll" >"$log_file" 2>&1 < /dev/null &

@@ -34,10 +34,12 @@ public sealed class ChatService : IDisposable
     private readonly MessageOptions _messages;
     private readonly LimeMetrics _metrics;
     private readonly AttachmentOptions _attachments;
+    private readonly RoomBudget _roomBudget;
 
     public ChatService(IRoomWriter writer, IRoomStore rooms, IAccountStore accounts, MessageStates states, IModerationStore moderation, RoomModeration moderate,
-        IFanout fanout, LimeMetrics metrics, IOptions<LimeOptions> options)
+        IFanout fanout, LimeMetrics metrics, RoomBudget roomBudget, IOptions<LimeOptions> options)
     {
+        _roomBudget = roomBudget;
         _metrics = metrics;
         _fanout = fanout;
         _messages = options.Value.Messages;
@@ -243,6 +245,7 @@ public sealed class ChatService : IDisposable
             return (ToDto(existing, Roles.Member, userId), false);
         }
 
+        _roomBudget.Spend(userId); // only a new direct room costs one
         var result = await _writer.WriteAsync(new CreateRoom(RoomKinds.Direct, null, null, userId, [peerId], key), ct);
         return (ToDto(result.Room!, Roles.Member, userId), result.Events.Count > 0);
     }
@@ -268,6 +271,7 @@ public sealed class ChatService : IDisposable
         }
 
         await RequireUsersAsync(members, ct);
+        _roomBudget.Spend(userId);
         var result = await _writer.WriteAsync(new CreateRoom(request.Kind, name, request.Topic, userId, members, null), ct);
         return ToDto(result.Room!, Roles.Owner, userId);
     }

@@ -55,6 +55,7 @@ public static class LimeServices
         services.AddSingleton<ChatService>();
         services.AddSingleton<SyncService>();
         services.AddSingleton<SendBudget>();
+        services.AddSingleton<RoomBudget>();
         services.AddSingleton<MessageStates>();
         services.AddSingleton<MessageOperations>();
         services.AddSingleton<RoomModeration>();

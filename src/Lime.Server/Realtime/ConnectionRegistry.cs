@@ -14,6 +14,7 @@ public sealed class ConnectionRegistry(LimeMetrics metrics)
     private readonly Lock _lock = new();
     private readonly Dictionary<long, List<ClientConnection>> _byUser = [];
     private readonly Dictionary<long, Subscribers> _byRoom = [];
+    private readonly Dictionary<long, int> _socketsByUser = [];
 
     /// <summary>
     /// Told (under the registry's lock, so it must only queue) when this node gains its first or loses its last local
@@ -28,6 +29,44 @@ public sealed class ConnectionRegistry(LimeMetrics metrics)
             lock (_lock)
             {
                 return _byUser.Values.Sum(l => l.Count);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Counts one more socket of <paramref name="userId"/> if it has fewer than <paramref name="max"/> here (taken at
+    /// the upgrade, before the socket is accepted, so concurrent upgrades cannot overshoot); give it back with
+    /// <see cref="ReleaseSocket"/> when the socket ends.
+    /// </summary>
+    public bool TryReserveSocket(long userId, int max)
+    {
+        lock (_lock)
+        {
+            int open = _socketsByUser.GetValueOrDefault(userId);
+            if (open >= max)
+            {
+                return false;
+            }
+
+            _socketsByUser[userId] = open + 1;
+            return true;
+        }
+    }
+
+    public void ReleaseSocket(long userId)
+    {
+        lock (_lock)
+        {
+            if (_socketsByUser.TryGetValue(userId, out int open))
+            {
+                if (open <= 1)
+                {
+                    _socketsByUser.Remove(userId);
+                }
+                else
+                {
+                    _socketsByUser[userId] = open - 1;
+                }
             }
         }
     }

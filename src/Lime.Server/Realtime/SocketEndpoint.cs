@@ -52,16 +52,35 @@ public static class SocketEndpoint
             return;
         }
 
-        if (!context.WebSockets.IsWebSocketRequest)
+        // Sockets per user: the new one is refused, not the oldest closed. A client told 4001/4008 reconnects, so closing
+        // the oldest would let 21 devices of one user take turns knocking each other off; a refused upgrade is final
+        // until one of the open sockets ends (idle ones go within IdleTimeoutSeconds).
+        var registry = context.RequestServices.GetRequiredService<ConnectionRegistry>();
+        int max = context.RequestServices.GetRequiredService<IOptions<LimeOptions>>().Value.Realtime.MaxSocketsPerUser;
+        if (!registry.TryReserveSocket(userId, max))
         {
-            await Problem(context, StatusCodes.Status400BadRequest, "WebSocket upgrade required", ErrorCodes.Validation, null);
+            await Problem(context, StatusCodes.Status429TooManyRequests, ErrorCodes.LimitReached, ErrorCodes.LimitReached,
+                $"At most {max} sockets per user are open at once on this node; close one first.");
             return;
         }
 
-        var session = context.RequestServices.GetRequiredService<SocketSession>();
-        using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { DangerousEnableCompression = false });
-        await ReleaseRequestStateAsync(context);
-        await session.RunAsync(socket, userId, deviceId, context.RequestAborted);
+        try
+        {
+            if (!context.WebSockets.IsWebSocketRequest)
+            {
+                await Problem(context, StatusCodes.Status400BadRequest, "WebSocket upgrade required", ErrorCodes.Validation, null);
+                return;
+            }
+
+            var session = context.RequestServices.GetRequiredService<SocketSession>();
+            using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { DangerousEnableCompression = false });
+            await ReleaseRequestStateAsync(context);
+            await session.RunAsync(socket, userId, deviceId, context.RequestAborted);
+        }
+        finally
+        {
+            registry.ReleaseSocket(userId);
+        }
     }
 
     /// <summary>The token's user and device, or null after answering 401 (the JwtBearer challenge: a problem with code unauthenticated).</summary>

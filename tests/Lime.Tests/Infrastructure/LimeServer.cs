@@ -46,6 +46,8 @@ public sealed class LimeServer : WebApplicationFactory<Program>
             ["Lime:Auth:RegistrationsPerAddressPerHour"] = "1000000",
             ["Lime:Auth:RefreshesPerAddressPerMinute"] = "1000000",
             ["Lime:Auth:AccountAttemptsPerMinute"] = "1000000",
+            ["Lime:Limits:RoomsPerHour"] = "1000000",
+            ["Lime:Realtime:MaxSocketsPerUser"] = "1000000",
         };
         _overrides = new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>());
         foreach (var (key, value) in _overrides)

@@ -36,6 +36,8 @@ public sealed class ServerProcess : IAsyncDisposable
             ["Lime__Auth__RegistrationsPerAddressPerHour"] = "1000000",
             ["Lime__Auth__RefreshesPerAddressPerMinute"] = "1000000",
             ["Lime__Auth__AccountAttemptsPerMinute"] = "1000000",
+            ["Lime__Limits__RoomsPerHour"] = "1000000",
+            ["Lime__Realtime__MaxSocketsPerUser"] = "1000000",
             ["Logging__LogLevel__Default"] = "Warning",
             ["Lime__Cluster__PublicUrl"] = $"http://127.0.0.1:{Port}",
         };
