@@ -29,6 +29,8 @@ public sealed class WebServer : WebApplicationFactory<Program>
             ["Lime:Auth:RegistrationsPerAddressPerHour"] = "1000000",
             ["Lime:Auth:RefreshesPerAddressPerMinute"] = "1000000",
             ["Lime:Auth:AccountAttemptsPerMinute"] = "1000000",
+            ["Lime:Limits:RoomsPerHour"] = "1000000",
+            ["Lime:Realtime:MaxSocketsPerUser"] = "1000000",
             ["Lime:Realtime:AllowedOrigins:0"] = Origin,
             ["Lime:Realtime:AllowedOrigins:1"] = $"http://localhost:{Port}",
         };
