@@ -331,6 +331,13 @@ public sealed class StorageOptions
 
     /// <summary>PostgreSQL connection string (Storage:Provider = postgres).</summary>
     public string PostgresConnectionString { get; set; } = "";
+
+    /// <summary>
+    /// PostgreSQL only: how long start-up keeps trying (every second) to reach a server that does not answer yet
+    /// (refused, starting up, host not resolvable) before the node gives up and exits. 0: one attempt.
+    /// </summary>
+    [Range(0, 3600)]
+    public int StartupTimeoutSeconds { get; set; } = 60;
 }
 
 public sealed class FanoutOptions

@@ -18,6 +18,9 @@ public static partial class Log
     [LoggerMessage(1103, LogLevel.Information, "PostgreSQL: {Message}")]
     public static partial void PostgresNotice(ILogger logger, string message);
 
+    [LoggerMessage(1107, LogLevel.Warning, "PostgreSQL at {Location} does not answer yet (attempt {Attempt}): {Reason}; trying again in 1 s")]
+    public static partial void PostgresNotReady(ILogger logger, string location, int attempt, string reason);
+
     [LoggerMessage(1104, LogLevel.Error, "SQLite checkpoint failed")]
     public static partial void CheckpointFailed(ILogger logger, Exception exception);
 

@@ -1,5 +1,7 @@
 using System.Data.Common;
+using System.Diagnostics;
 using System.Reflection;
+using Lime.Server.Diagnostics;
 using Lime.Server.Storage.Sql;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -9,6 +11,8 @@ namespace Lime.Server.Storage.Postgres;
 /// <summary>
 /// PostgreSQL: one pooled <see cref="NpgsqlDataSource"/> per process, numbered migrations applied at start-up under
 /// an advisory lock (several nodes may start at once), refusing a database whose schema is newer than this build.
+/// A server that does not answer yet at start (refused, starting up, name not resolvable) is tried again every second
+/// for up to <see cref="StorageOptions.StartupTimeoutSeconds"/>, so nodes started together with PostgreSQL wait for it.
 /// </summary>
 public sealed class PostgresDatabase : ISqlDatabase, IDisposable
 {
@@ -19,8 +23,13 @@ public sealed class PostgresDatabase : ISqlDatabase, IDisposable
     /// <summary>Connections per node unless the connection string sets "Maximum Pool Size".</summary>
     public const int DefaultMaxPoolSize = 25;
 
-    public PostgresDatabase(IOptions<LimeOptions> options)
+    private readonly ILogger _logger;
+    private readonly TimeSpan _startupTimeout;
+
+    public PostgresDatabase(IOptions<LimeOptions> options, ILogger<PostgresDatabase>? logger = null)
     {
+        _logger = logger ?? (ILogger)Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+        _startupTimeout = TimeSpan.FromSeconds(options.Value.Storage.StartupTimeoutSeconds);
         string connectionString = options.Value.Storage.PostgresConnectionString;
         if (string.IsNullOrWhiteSpace(connectionString))
         {
@@ -59,7 +68,7 @@ public sealed class PostgresDatabase : ISqlDatabase, IDisposable
 
     public void Migrate()
     {
-        using var connection = Source.OpenConnection();
+        using var connection = OpenAtStartup();
         Execute(connection, null, $"SELECT pg_advisory_lock({MigrationLock})");
         try
         {
@@ -84,6 +93,35 @@ public sealed class PostgresDatabase : ISqlDatabase, IDisposable
         finally
         {
             Execute(connection, null, $"SELECT pg_advisory_unlock({MigrationLock})");
+        }
+    }
+
+    /// <summary>
+    /// The first connection, tried again every second while the failure is transient (Npgsql's own judgement: a refused
+    /// or reset connection, a timeout, "the database system is starting up") and the start-up timeout has not passed.
+    /// Anything else (a wrong password, a missing database) fails at once.
+    /// </summary>
+    private NpgsqlConnection OpenAtStartup()
+    {
+        var elapsed = Stopwatch.StartNew();
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return Source.OpenConnection();
+            }
+            catch (NpgsqlException e) when (e.IsTransient)
+            {
+                var left = _startupTimeout - elapsed.Elapsed;
+                if (left <= TimeSpan.Zero)
+                {
+                    throw new InvalidOperationException(
+                        $"PostgreSQL at {Location} did not answer within Lime:Storage:StartupTimeoutSeconds ({_startupTimeout.TotalSeconds:0} s, {attempt} attempts): {e.Message}", e);
+                }
+
+                Log.PostgresNotReady(_logger, Location, attempt, e.Message);
+                Thread.Sleep(left < TimeSpan.FromSeconds(1) ? left : TimeSpan.FromSeconds(1));
+            }
         }
     }
 
