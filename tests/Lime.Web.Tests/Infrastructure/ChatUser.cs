@@ -94,6 +94,18 @@ public sealed class ChatUser : IAsyncDisposable
         await Expect(ChatTitle).ToHaveTextAsync(username);
     }
 
+    /// <summary>New chat → Group → name and members (usernames) → Create group; the group opens.</summary>
+    public async Task CreateGroupAsync(string name, params string[] usernames)
+    {
+        await Page.GetByTestId("new-chat").ClickAsync();
+        var dialog = Page.GetByTestId("new-chat-dialog");
+        await dialog.GetByRole(AriaRole.Tab, new() { Name = "Group" }).ClickAsync();
+        await dialog.GetByLabel("Group name").FillAsync(name);
+        await dialog.GetByLabel("Members").FillAsync(string.Join(", ", usernames));
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Create group" }).ClickAsync();
+        await Expect(ChatTitle).ToHaveTextAsync(name);
+    }
+
     public async Task OpenRoomAsync(string title)
     {
         await RoomItem(title).ClickAsync();

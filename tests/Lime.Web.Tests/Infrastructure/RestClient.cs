@@ -39,5 +39,31 @@ public sealed class RestClient : IDisposable
             .Select(e => e.GetProperty("text").GetString()!)];
     }
 
+    /// <summary>Creates an open channel; returns its id.</summary>
+    public async Task<long> CreateChannelAsync(string name)
+    {
+        using var doc = await SendJsonAsync(HttpMethod.Post, "/api/rooms", new Dictionary<string, object?> { ["kind"] = "channel", ["name"] = name });
+        return doc.RootElement.GetProperty("id").GetInt64();
+    }
+
+    /// <summary>Any JSON request; fails on an error status; returns the response body (an empty object for 204).</summary>
+    public async Task<JsonDocument> SendJsonAsync(HttpMethod method, string path, object? body = null)
+    {
+        using var request = new HttpRequestMessage(method, path);
+        if (body is not null)
+        {
+            request.Content = JsonContent.Create(body);
+        }
+
+        using var response = await _http.SendAsync(request);
+        string text = await response.Content.ReadAsStringAsync();
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new HttpRequestException($"{method} {path}: {(int)response.StatusCode} {text}");
+        }
+
+        return JsonDocument.Parse(string.IsNullOrEmpty(text) ? "{}" : text);
+    }
+
     public void Dispose() => _http.Dispose();
 }

@@ -499,4 +499,7 @@ export const permanentSendErrors: ReadonlySet<string> = new Set([
   'message_too_large',
   'forbidden',
   'not_found',
+  'muted',
+  'banned',
+  'blocked',
 ]);

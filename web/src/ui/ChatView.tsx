@@ -1,12 +1,15 @@
-import { useEffect, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { LimeClient, RoomState } from '../sdk/client';
 import { describeError } from '../sdk/errors';
-import type { EventDto } from '../sdk/types';
+import type { EventDto, MemberDto } from '../sdk/types';
 import { Avatar } from './Avatar';
 import { Composer } from './Composer';
 import { formatLastSeen } from './format';
-import { BackIcon } from './icons';
-import { MessageList } from './MessageList';
+import { BackIcon, UsersIcon } from './icons';
+import { ConfirmDialog, type ConfirmRequest } from './MessageActions';
+import { MemberPanel } from './MemberPanel';
+import { MessageList, type MessageHandlers } from './MessageList';
+import { PinnedBar } from './PinnedBar';
 import { navigate } from './router';
 
 /** One open room: header, the message timeline, typing line and composer. Marks the room read while visible. */
@@ -19,8 +22,85 @@ export function ChatView({ client, room }: { client: LimeClient; room: RoomState
     through: room.events.length ? room.events[room.events.length - 1].seq : room.base,
   }));
   const [error, setError] = useState<string | null>(null);
+  const [editing, setEditing] = useState<number | null>(null);
+  const [focusKey, setFocusKey] = useState(0);
+  const [confirm, setConfirm] = useState<ConfirmRequest | null>(null);
+  const [showMembers, setShowMembers] = useState(false);
+  const [jumpTo, setJumpTo] = useState<{ seq: number; n: number } | null>(null);
   const title = client.roomTitle(room.room);
   const peer = room.room.kind === 'direct' ? room.room.peer ?? null : null;
+  const moderator = room.room.my_role === 'owner' || room.room.my_role === 'admin';
+  const canPin = moderator || room.room.kind === 'direct';
+
+  // The members: for @mentions, the member list and my own mute.
+  useEffect(() => {
+    void client.loadMembers(id);
+  }, [client, id]);
+
+  const act = useCallback((f: () => Promise<unknown>) => {
+    setError(null);
+    f().catch((e: unknown) => setError(describeError(e)));
+  }, []);
+  const endEdit = useCallback(() => {
+    setEditing(null);
+    setFocusKey((k) => k + 1);
+  }, []);
+
+  const handlers = useMemo<MessageHandlers>(
+    () => ({
+      reply: (e: EventDto) => setReplyTo(e),
+      startEdit: (seq) => setEditing(seq),
+      saveEdit: (seq, text) => {
+        endEdit();
+        act(() => client.editMessage(id, seq, text));
+      },
+      cancelEdit: endEdit,
+      delete: (seq) =>
+        setConfirm({
+          title: 'Delete this message for everyone?',
+          body: 'Everyone in the chat will see “Message deleted” instead.',
+          confirmLabel: 'Delete',
+          run: () => act(() => client.deleteForEveryone(id, seq)),
+        }),
+      hide: (seq) => act(() => client.hideForMe(id, seq)),
+      toggleReaction: (seq, emoji, mine) => act(() => client.toggleReaction(id, seq, emoji, mine)),
+      pin: (seq, pin) => act(() => (pin ? client.pin(id, seq) : client.unpin(id, seq))),
+    }),
+    [act, client, endEdit, id],
+  );
+
+  const editLast = useCallback((): boolean => {
+    const me = client.me?.id;
+    const current = client.room(id);
+    const events = current?.events ?? [];
+    for (let i = events.length - 1; i >= 0; i--) {
+      const e = events[i];
+      const m = current?.messages.get(e.seq);
+      if (e.kind === 'message' && e.sender === me && m && !m.deleted && !m.hidden) {
+        setEditing(e.seq);
+        return true;
+      }
+    }
+    return false;
+  }, [client, id]);
+
+  const moderate = {
+    mute: (m: MemberDto, mute: boolean) => act(() => (mute ? client.mute(id, m.user_id, 3600) : client.unmute(id, m.user_id))),
+    kick: (m: MemberDto) =>
+      setConfirm({
+        title: `Remove ${m.display_name}?`,
+        body: 'They leave the room now and can be added again.',
+        confirmLabel: 'Remove',
+        run: () => act(() => client.kick(id, m.user_id)),
+      }),
+    ban: (m: MemberDto) =>
+      setConfirm({
+        title: `Ban ${m.display_name}?`,
+        body: 'They leave the room now and cannot rejoin or be added back until unbanned.',
+        confirmLabel: 'Ban',
+        run: () => act(() => client.ban(id, m.user_id)),
+      }),
+  };
 
   // Read state: everything shown in a visible window counts as read.
   const lastSeq = room.events.length ? room.events[room.events.length - 1].seq : room.base;
@@ -67,6 +147,18 @@ export function ChatView({ client, room }: { client: LimeClient; room: RoomState
           </span>
         </div>
         {room.room.kind !== 'direct' && (
+          <button
+            className={`icon-button ${showMembers ? 'active' : ''}`}
+            aria-label="Members"
+            title="Members"
+            aria-expanded={showMembers}
+            onClick={() => setShowMembers((v) => !v)}
+            data-testid="members-button"
+          >
+            <UsersIcon />
+          </button>
+        )}
+        {room.room.kind !== 'direct' && (
           <button className="ghost small" onClick={() => void leave()}>
             Leave
           </button>
@@ -80,7 +172,19 @@ export function ChatView({ client, room }: { client: LimeClient; room: RoomState
           </button>
         </div>
       )}
-      <MessageList client={client} room={room} unreadAtOpen={unreadAtOpen} onReply={setReplyTo} />
+      <PinnedBar
+        client={client}
+        room={room}
+        canPin={canPin}
+        onJump={(seq) => setJumpTo((j) => ({ seq, n: (j?.n ?? 0) + 1 }))}
+        onUnpin={(seq) => act(() => client.unpin(id, seq))}
+      />
+      <div className="chat-body">
+        <MessageList client={client} room={room} unreadAtOpen={unreadAtOpen} handlers={handlers} editing={editing} jumpTo={jumpTo} />
+        {showMembers && room.room.kind !== 'direct' && (
+          <MemberPanel client={client} room={room} onClose={() => setShowMembers(false)} onMute={moderate.mute} onKick={moderate.kick} onBan={moderate.ban} />
+        )}
+      </div>
       <div className="typing-line" aria-live="polite" data-testid="typing-indicator">
         {typers.length > 0 && (
           <>
@@ -93,7 +197,16 @@ export function ChatView({ client, room }: { client: LimeClient; room: RoomState
           </>
         )}
       </div>
-      <Composer client={client} room={room} replyTo={replyTo} onCancelReply={() => setReplyTo(null)} onSent={() => setReplyTo(null)} />
+      <Composer
+        client={client}
+        room={room}
+        replyTo={replyTo}
+        onCancelReply={() => setReplyTo(null)}
+        onSent={() => setReplyTo(null)}
+        onEditLast={editLast}
+        focusKey={focusKey}
+      />
+      {confirm && <ConfirmDialog request={confirm} onClose={() => setConfirm(null)} />}
     </div>
   );
 }

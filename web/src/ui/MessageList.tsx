@@ -1,11 +1,26 @@
 import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
-import type { LimeClient, RoomState } from '../sdk/client';
+import type { LimeClient, MessageState, RoomState } from '../sdk/client';
+import { operationKinds } from '../sdk/messages';
 import type { OutboxItem } from '../sdk/outbox';
+import { mentions } from '../sdk/timelines';
 import type { EventDto } from '../sdk/types';
 import { Avatar } from './Avatar';
 import { formatDay, formatTime, sameDay } from './format';
-import { AlertIcon, CheckIcon, ClockIcon, DownIcon, ReplyIcon } from './icons';
+import { AlertIcon, CheckIcon, ClockIcon, DownIcon } from './icons';
 import { linkify, neutraliseBidi } from './linkify';
+import { EditBox, MessageActions, ReactionChips, type MessageMenuItem } from './MessageActions';
+
+/** What the timeline asks its chat to do with a message (the chat confirms, calls the SDK and shows errors). */
+export interface MessageHandlers {
+  reply(e: EventDto): void;
+  startEdit(seq: number): void;
+  saveEdit(seq: number, text: string): void;
+  cancelEdit(): void;
+  delete(seq: number): void;
+  hide(seq: number): void;
+  toggleReaction(seq: number, emoji: string, mine: boolean): void;
+  pin(seq: number, pinned: boolean): void;
+}
 
 const GROUP_MS = 5 * 60_000;
 
@@ -24,12 +39,18 @@ export function MessageList({
   client,
   room,
   unreadAtOpen,
-  onReply,
+  handlers,
+  editing,
+  jumpTo,
 }: {
   client: LimeClient;
   room: RoomState;
   unreadAtOpen: { after: number; through: number };
-  onReply: (e: EventDto) => void;
+  handlers: MessageHandlers;
+  /** The message being edited in place. */
+  editing: number | null;
+  /** A request to show a message (a pinned one): its seq, and a counter so the same seq can be asked again. */
+  jumpTo: { seq: number; n: number } | null;
 }) {
   const id = room.room.id;
   const me = client.me?.id ?? 0;
@@ -42,9 +63,14 @@ export function MessageList({
   const pending = client.pending(id);
   const events = room.events;
   const firstSeq = events.length ? events[0].seq : room.base + 1;
+  const nameOf = useCallback((u: number) => client.displayName(u), [client]);
   const lastSeq = events.length ? events[events.length - 1].seq : room.base;
 
-  const rows = useMemo(() => buildRows(events, me, unreadAtOpen), [events, me, unreadAtOpen]);
+  const messages = room.messages;
+  const roomVersion = room.version;
+  // The message states change in place (hidden ones drop out of the rows): the room's version says when.
+  // eslint-disable-next-line react-hooks/exhaustive-deps
+  const rows = useMemo(() => buildRows(events, me, unreadAtOpen, messages), [events, me, unreadAtOpen, messages, roomVersion]);
   const bySeq = useMemo(() => new Map(events.map((e) => [e.seq, e])), [events]);
 
   const loadOlder = useCallback(() => {
@@ -125,6 +151,10 @@ export function MessageList({
     [client, id],
   );
 
+  useEffect(() => {
+    if (jumpTo) jump(jumpTo.seq);
+  }, [jumpTo, jump]);
+
   function onScroll() {
     const el = scroller.current;
     if (!el) return;
@@ -136,6 +166,9 @@ export function MessageList({
 
   const small = room.reads.size > 0;
   const groupRoom = room.room.kind !== 'direct';
+  const moderator = room.room.my_role === 'owner' || room.room.my_role === 'admin';
+  const canPin = moderator || room.room.kind === 'direct';
+  const pinned = new Set(room.pinned);
 
   return (
     <div className="messages-wrap">
@@ -171,13 +204,23 @@ export function MessageList({
               const e = row.event;
               const mine = e.sender === me;
               const reply = e.reply_to ? bySeq.get(e.reply_to) : undefined;
+              const replyState = e.reply_to ? messages.get(e.reply_to) : undefined;
               const unreadBy = small ? client.unreadBy(room, e.seq, e.sender) : undefined;
               return (
                 <MessageRow
                   key={row.key}
                   roomId={id}
                   event={e}
+                  state={messages.get(e.seq)}
+                  me={me}
                   mine={mine}
+                  mentionsMe={!mine && mentions(e, me)}
+                  canDelete={mine || moderator}
+                  canPin={canPin}
+                  pinned={pinned.has(e.seq)}
+                  editing={editing === e.seq}
+                  handlers={handlers}
+                  nameOf={nameOf}
                   first={row.first}
                   last={row.last}
                   senderName={client.displayName(e.sender)}
@@ -185,10 +228,11 @@ export function MessageList({
                   showAvatar={groupRoom && !mine}
                   replySeq={e.reply_to ?? null}
                   replyName={reply ? client.displayName(reply.sender) : null}
-                  replyText={reply ? (reply.kind === 'message' ? reply.text ?? '' : systemText(client, room, reply)) : null}
+                  replyText={
+                    reply ? (reply.kind === 'message' ? (replyState?.deleted ? 'Message deleted' : (replyState?.text ?? reply.text ?? '')) : systemText(client, room, reply)) : null
+                  }
                   unreadBy={unreadBy}
                   highlighted={highlight === e.seq}
-                  onReply={onReply}
                   onJump={jump}
                 />
               );
@@ -227,7 +271,17 @@ export function MessageList({
 interface MessageRowProps {
   roomId: number;
   event: EventDto;
+  /** The message's state (text after edits, tombstone, reactions). */
+  state: MessageState | undefined;
+  me: number;
   mine: boolean;
+  mentionsMe: boolean;
+  canDelete: boolean;
+  canPin: boolean;
+  pinned: boolean;
+  editing: boolean;
+  handlers: MessageHandlers;
+  nameOf: (id: number) => string;
   first: boolean;
   last: boolean;
   senderName: string;
@@ -238,23 +292,37 @@ interface MessageRowProps {
   replyText: string | null;
   unreadBy: number | undefined;
   highlighted: boolean;
-  onReply: (e: EventDto) => void;
   onJump: (seq: number) => void;
 }
 
 const MessageRow = memo(function MessageRow(p: MessageRowProps) {
   const e = p.event;
+  const h = p.handlers;
+  const deleted = p.state?.deleted ?? e.deleted === true;
+  const text = p.state ? p.state.text : (e.text ?? null);
+  const editedAt = p.state?.editedAt ?? e.edited_at ?? null;
   const readByAll = p.unreadBy === 0;
+  const items: MessageMenuItem[] = [];
+  if (!deleted) {
+    if (p.mine) items.push({ label: 'Edit', run: () => h.startEdit(e.seq) });
+    if (p.canPin) items.push({ label: p.pinned ? 'Unpin' : 'Pin', run: () => h.pin(e.seq, !p.pinned) });
+    if (p.canDelete) items.push({ label: 'Delete for everyone', run: () => h.delete(e.seq), danger: true });
+  }
+  items.push({ label: 'Hide for me', run: () => h.hide(e.seq) });
   // One read indicator per message: while members have not read it, how many (small rooms); then the read ticks.
   const unreadCount = p.unreadBy !== undefined && p.unreadBy > 0 ? p.unreadBy : 0;
   return (
     <div
-      className={`msg-row ${p.mine ? 'mine' : 'theirs'} ${p.first ? 'first' : ''} ${p.last ? 'last' : ''} ${p.highlighted ? 'highlight' : ''}`}
+      className={`msg-row ${p.mine ? 'mine' : 'theirs'} ${p.first ? 'first' : ''} ${p.last ? 'last' : ''} ${p.highlighted ? 'highlight' : ''} ${p.mentionsMe ? 'mentions-me' : ''} ${deleted ? 'deleted' : ''}`}
       id={`msg-${p.roomId}-${e.seq}`}
       data-testid="message"
       data-seq={e.seq}
       data-state="sent"
       data-mine={p.mine ? 'true' : 'false'}
+      data-mentions-me={p.mentionsMe ? 'true' : 'false'}
+      data-deleted={deleted ? 'true' : 'false'}
+      data-edited={editedAt !== null ? 'true' : 'false'}
+      data-pinned={p.pinned ? 'true' : 'false'}
       onContextMenu={(ev) => {
         // A long press on a touch screen: show this message's actions (the reply button) instead of the browser menu.
         if (window.matchMedia('(hover: none)').matches) {
@@ -268,11 +336,26 @@ const MessageRow = memo(function MessageRow(p: MessageRowProps) {
         {p.showSender && <div className="msg-sender">{p.senderName}</div>}
         <div className="msg-line">
           <div className="bubble">
-            {p.replySeq !== null && <Quote seq={p.replySeq} name={p.replyName} text={p.replyText} onJump={p.onJump} />}
-            <span className="msg-text" data-testid="message-text">
-              {linkify(e.text ?? '')}
-            </span>
+            {p.replySeq !== null && !deleted && <Quote seq={p.replySeq} name={p.replyName} text={p.replyText} onJump={p.onJump} />}
+            {p.mentionsMe && <span className="sr-only">Mentions you. </span>}
+            {deleted ? (
+              <span className="msg-text tombstone" data-testid="message-text">
+                Message deleted
+              </span>
+            ) : p.editing ? (
+              <EditBox initial={text ?? ''} onSave={(t) => h.saveEdit(e.seq, t)} onCancel={h.cancelEdit} />
+            ) : (
+              <span className="msg-text" data-testid="message-text">
+                {linkify(text ?? '')}
+              </span>
+            )}
             <span className="msg-meta">
+              {p.pinned && <span className="pin-mark" title="Pinned" aria-label="Pinned">📌</span>}
+              {editedAt !== null && !deleted && (
+                <span className="edited" data-testid="edited" title={`Edited ${new Date(editedAt).toLocaleString()}`}>
+                  edited
+                </span>
+              )}
               <time dateTime={new Date(e.ts).toISOString()}>{formatTime(e.ts)}</time>
               {p.mine && !unreadCount && (
                 <span className={`ticks ${readByAll ? 'read' : ''}`} title={readByAll ? 'Read' : 'Sent'} data-testid="ticks" data-read={readByAll ? 'true' : 'false'}>
@@ -286,10 +369,17 @@ const MessageRow = memo(function MessageRow(p: MessageRowProps) {
               {unreadCount}
             </span>
           )}
-          <button className="msg-action" aria-label="Reply" title="Reply" onClick={() => p.onReply(e)}>
-            <ReplyIcon />
-          </button>
+          {!p.editing && (
+            <MessageActions
+              onReply={deleted ? undefined : () => h.reply(e)}
+              onReact={deleted ? undefined : (emoji) => h.toggleReaction(e.seq, emoji, p.state?.reactions.find((r) => r.emoji === emoji)?.users?.includes(p.me) ?? false)}
+              items={items}
+            />
+          )}
         </div>
+        {!deleted && p.state && (
+          <ReactionChips reactions={p.state.reactions} me={p.me} nameOf={p.nameOf} onToggle={(emoji, mine) => h.toggleReaction(e.seq, emoji, mine)} />
+        )}
       </div>
     </div>
   );
@@ -365,7 +455,9 @@ function PendingRow({
   );
 }
 
-function buildRows(events: readonly EventDto[], me: number, unreadAtOpen: { after: number; through: number }): Row[] {
+function buildRows(all: readonly EventDto[], me: number, unreadAtOpen: { after: number; through: number }, messages: RoomState['messages']): Row[] {
+  // Operations show on their message, not as rows of their own; messages I hid are not shown.
+  const events = all.filter((e) => !operationKinds.has(e.kind) && !(e.kind === 'message' && messages.get(e.seq)?.hidden));
   const rows: Row[] = [];
   let prev: EventDto | null = null;
   let unreadShown = false;
@@ -408,6 +500,26 @@ function systemText(client: LimeClient, room: RoomState, e: EventDto): string {
       return `${who(e.sender)} removed ${list(e.users)}`;
     case 'role_changed':
       return `${list(e.users)} ${e.users?.length === 1 && e.users[0] === client.me?.id ? 'are' : 'is'} now ${e.role ?? 'member'}`;
+    case 'member_banned':
+      return `${who(e.sender)} banned ${list(e.users)}`;
+    case 'member_unbanned':
+      return `${who(e.sender)} unbanned ${list(e.users)}`;
+    case 'member_muted':
+      return `${who(e.sender)} muted ${list(e.users)}${e.until && e.until < 8e15 ? ` until ${formatTime(e.until)}` : ''}`;
+    case 'member_unmuted':
+      return `${who(e.sender)} unmuted ${list(e.users)}`;
+    case 'room_updated':
+      return e.name ? `${who(e.sender)} renamed the room “${e.name}”` : `${who(e.sender)} updated the room`;
+    case 'room_deleted':
+      return `${who(e.sender)} deleted the room`;
+    case 'invite_created':
+      return `${who(e.sender)} created an invite link`;
+    case 'invite_revoked':
+      return `${who(e.sender)} revoked an invite link`;
+    case 'join_requested':
+      return `${who(e.sender)} asked to join`;
+    case 'join_rejected':
+      return `${who(e.sender)} declined ${list(e.users)}’s request to join`;
     default:
       return e.kind;
   }

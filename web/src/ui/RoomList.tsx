@@ -74,6 +74,11 @@ function RoomItem({ client, room, active }: { client: LimeClient; room: RoomStat
           <span className={`room-preview ${typing.length ? 'typing' : ''}`} data-testid="room-preview">
             {typing.length ? 'typing…' : neutraliseBidi(preview)}
           </span>
+          {room.mentioned && (
+            <span className="badge mention-badge" data-testid="mention-badge" aria-label="You were mentioned" title="You were mentioned">
+              @
+            </span>
+          )}
           {room.unread > 0 && (
             <span className="badge" data-testid="unread-badge" aria-label={`${room.unread} unread`}>
               {room.unread > 999 ? '999+' : room.unread}
@@ -92,7 +97,7 @@ function previewOf(client: LimeClient, room: RoomState, pendingText: string | nu
     if (room.room.kind === 'channel') return `${room.room.member_count} members`;
     return room.room.kind === 'direct' ? 'Say hello 👋' : 'No messages yet';
   }
-  const text = (m.text ?? '').replace(/\s+/g, ' ');
+  const text = m.deleted ? 'Message deleted' : (m.text ?? '').replace(/\s+/g, ' ');
   if (m.sender === client.me?.id) return `You: ${text}`;
   if (room.room.kind !== 'direct') return `${client.displayName(m.sender)}: ${text}`;
   return text;

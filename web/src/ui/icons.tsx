@@ -50,3 +50,12 @@ export const Logo = ({ size = 36 }: { size?: number }) => (
     <circle cx="32" cy="32" r="3" fill="#ecfccb" />
   </svg>
 );
+export const MoreIcon = (_: P) => (
+  <svg {...base} aria-hidden="true"><circle cx="5" cy="12" r="1.2" /><circle cx="12" cy="12" r="1.2" /><circle cx="19" cy="12" r="1.2" /></svg>
+);
+export const SmileIcon = (_: P) => (
+  <svg {...base} aria-hidden="true"><circle cx="12" cy="12" r="9" /><path d="M8.5 14.5a4 4 0 007 0" /><path d="M9 9.5h.01M15 9.5h.01" /></svg>
+);
+export const UsersIcon = (_: P) => (
+  <svg {...base} aria-hidden="true"><circle cx="9" cy="8" r="3.5" /><path d="M2.5 20a6.5 6.5 0 0113 0" /><path d="M16 4.5a3.5 3.5 0 010 7M18 14a6 6 0 013.5 6" /></svg>
+);
