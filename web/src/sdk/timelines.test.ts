@@ -25,6 +25,7 @@ function setup(opts: { live?: boolean; rooms?: Record<number, RoomDto>; history?
       return Promise.resolve(opts.rooms?.[id] ?? room(id));
     },
     history: (id, p) => Promise.resolve<HistoryPage>({ events: history(id, { type: 'history', ...p }), has_more_before: false, has_more_after: false, as_of: 0 }),
+    around: (id, seq) => Promise.resolve<HistoryPage>({ events: history(id, { type: 'history', around: seq }), has_more_before: false, has_more_after: true, as_of: 0 }),
     members: () => Promise.resolve({ members: [] }),
   };
   const users: UserDto[] = [];
@@ -245,5 +246,18 @@ describe('Timelines', () => {
     t.timelines.send(5, '@bob @room hi', { mentions: [2, 2, 3], mentionRoom: true });
     await settle();
     expect(t.socket.sent.find((f) => f.type === 'send')).toMatchObject({ text: '@bob @room hi', mentions: [2, 3], mention_room: true });
+  });
+
+  it('jumps to an older message with one history page around it when that page reaches the held events', async () => {
+    const all = Array.from({ length: 80 }, (_, i) => message(5, i + 1));
+    const t = setup({ history: (_r, f) => (f.around !== undefined ? all.slice(Math.max(0, f.around - 26), f.around + 24) : []) });
+    await t.timelines.applySync(t.socket, sync([{ room: room(5, { last_seq: 80 }), events: all.slice(40), snapshot: true, has_more: false, read_seq: 80, unread_count: 0 }]));
+    expect(t.timelines.room(5)?.base).toBe(40);
+    expect(await t.timelines.ensureLoaded(5, 20)).toBe(true);
+    const r = t.timelines.room(5)!;
+    expect(r.base).toBe(0);
+    expect(r.events.map((e) => e.seq)).toEqual(all.map((e) => e.seq));
+    expect(r.messages.get(20)?.text).toBe('m20');
+    expect(t.socket.sent.filter((f) => f.type === 'history')).toEqual([{ type: 'history', room: 5, around: 20, limit: 50 }]);
   });
 });

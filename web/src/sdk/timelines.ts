@@ -80,6 +80,7 @@ export interface FrameChannel {
 export interface TimelineApi {
   room(id: number): Promise<RoomDto>;
   history(room: number, p: { before?: number; after?: number; limit?: number }): Promise<HistoryPage>;
+  around(room: number, seq: number, limit?: number): Promise<HistoryPage>;
   members(id: number): Promise<MemberListResponse>;
 }
 
@@ -268,20 +269,7 @@ export class Timelines {
       const page = await this.history(roomId, { before, limit });
       const current = this.timelines.get(roomId);
       if (current !== t) return;
-      const older = page.events.filter((e) => e.seq <= t.base).sort((a, b) => a.seq - b.seq);
-      if (older.length) {
-        t.events = [...older, ...t.events];
-        t.base = older[0].seq - 1;
-        const asOf = Math.max(page.as_of ?? 0, known);
-        for (const e of older) {
-          if (e.sender === this.me && e.client_msg_id) t.myClientMsgIds.add(e.client_msg_id);
-          if (e.kind === 'message') t.fold.apply(e, asOf);
-        }
-        // Operations held since that point apply to the older messages too (those already in their state are skipped).
-        for (const e of t.events) if (e.seq > known && operationKinds.has(e.kind)) this.foldEvent(t, e, e.seq);
-      }
-      t.hasMoreBefore = older.length > 0 ? page.has_more_before && t.base > 0 : false;
-      this.recountUnread(t);
+      this.prependOlder(t, page.events, page, known);
     } catch {
       // Offline or a transient error: scrolling up again retries.
     } finally {
@@ -290,8 +278,15 @@ export class Timelines {
     }
   }
 
-  /** Loads history backwards until `seq` is held (for jumping to a replied-to message). */
+  /**
+   * Makes `seq` held (for jumping to a replied-to, pinned or found message). First the page of history `around` it
+   * (docs/protocol.md §3): when that page reaches the held events it is joined to them in one request; a message
+   * further back is reached by paging backwards from the held events (the timeline stays one contiguous run ending at
+   * the newest event, so the pages in between are loaded too).
+   */
   async ensureLoaded(roomId: number, seq: number): Promise<boolean> {
+    const first = this.timelines.get(roomId);
+    if (first && seq <= first.base && first.hasMoreBefore) await this.loadAround(first, seq);
     for (let i = 0; i < 100; i++) {
       const t = this.timelines.get(roomId);
       if (!t) return false;
@@ -302,6 +297,46 @@ export class Timelines {
       if (t.base === base) return false; // no progress (offline?)
     }
     return false;
+  }
+
+  /** The page around `seq`; joined to the held events when it reaches them. */
+  private async loadAround(t: Timeline, seq: number): Promise<void> {
+    if (t.loadingOlder) return;
+    t.loadingOlder = true;
+    try {
+      const known = lastSeq(t);
+      const socket = this.socket;
+      const page: Omit<HistoryPage, 'as_of'> & { as_of?: number } = socket?.isOpen
+        ? await socket.request<HistoryFrame>({ type: 'history', room: t.room.id, around: seq, limit: OLDER_PAGE })
+        : await this.deps.api.around(t.room.id, seq, OLDER_PAGE);
+      if (this.timelines.get(t.room.id) !== t) return;
+      const sorted = [...page.events].sort((a, b) => a.seq - b.seq);
+      if (!sorted.length || sorted[sorted.length - 1].seq < t.base) return; // a gap remains: page backwards instead
+      this.prependOlder(t, sorted, page, known);
+    } catch {
+      // Paging backwards (below) still gets there.
+    } finally {
+      t.loadingOlder = false;
+      this.touch(t);
+    }
+  }
+
+  /** Puts a page's events below the held ones (those at or below `base`); `known` = my last seq when it was asked. */
+  private prependOlder(t: Timeline, pageEvents: readonly EventDto[], page: { has_more_before: boolean; as_of?: number }, known: number): void {
+    const older = pageEvents.filter((e) => e.seq <= t.base).sort((a, b) => a.seq - b.seq);
+    if (older.length) {
+      t.events = [...older, ...t.events];
+      t.base = older[0].seq - 1;
+      const asOf = Math.max(page.as_of ?? 0, known);
+      for (const e of older) {
+        if (e.sender === this.me && e.client_msg_id) t.myClientMsgIds.add(e.client_msg_id);
+        if (e.kind === 'message') t.fold.apply(e, asOf);
+      }
+      // Operations held since that point apply to the older messages too (those already in their state are skipped).
+      for (const e of t.events) if (e.seq > known && operationKinds.has(e.kind)) this.foldEvent(t, e, e.seq);
+    }
+    t.hasMoreBefore = older.length > 0 ? page.has_more_before && t.base > 0 : false;
+    this.recountUnread(t);
   }
 
   /** Makes a room known to this device right away (after creating or joining it over REST). */

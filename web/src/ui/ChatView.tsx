@@ -10,10 +10,10 @@ import { ConfirmDialog, type ConfirmRequest } from './MessageActions';
 import { MemberPanel } from './MemberPanel';
 import { MessageList, type MessageHandlers } from './MessageList';
 import { PinnedBar } from './PinnedBar';
-import { navigate } from './router';
+import { navigate, nextJumpId } from './router';
 
 /** One open room: header, the message timeline, typing line and composer. Marks the room read while visible. */
-export function ChatView({ client, room }: { client: LimeClient; room: RoomState }) {
+export function ChatView({ client, room, jump }: { client: LimeClient; room: RoomState; jump: { seq: number; n: number } | null }) {
   const id = room.room.id;
   const [replyTo, setReplyTo] = useState<EventDto | null>(null);
   // What was unread when the chat was opened (for the "Unread messages" divider).
@@ -26,7 +26,9 @@ export function ChatView({ client, room }: { client: LimeClient; room: RoomState
   const [focusKey, setFocusKey] = useState(0);
   const [confirm, setConfirm] = useState<ConfirmRequest | null>(null);
   const [showMembers, setShowMembers] = useState(false);
-  const [jumpTo, setJumpTo] = useState<{ seq: number; n: number } | null>(null);
+  const [pinJump, setPinJump] = useState<{ seq: number; n: number } | null>(null);
+  // The latest request wins: a pinned message clicked here, or a search result opened from the sidebar.
+  const jumpTo = pinJump && (!jump || pinJump.n > jump.n) ? pinJump : jump;
   const title = client.roomTitle(room.room);
   const peer = room.room.kind === 'direct' ? room.room.peer ?? null : null;
   const moderator = room.room.my_role === 'owner' || room.room.my_role === 'admin';
@@ -176,7 +178,7 @@ export function ChatView({ client, room }: { client: LimeClient; room: RoomState
         client={client}
         room={room}
         canPin={canPin}
-        onJump={(seq) => setJumpTo((j) => ({ seq, n: (j?.n ?? 0) + 1 }))}
+        onJump={(seq) => setPinJump({ seq, n: nextJumpId() })}
         onUnpin={(seq) => act(() => client.unpin(id, seq))}
       />
       <div className="chat-body">

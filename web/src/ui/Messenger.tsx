@@ -3,16 +3,20 @@ import type { LimeClient } from '../sdk/client';
 import { Avatar } from './Avatar';
 import { ChatView } from './ChatView';
 import { ConnectionBanner } from './ConnectionBanner';
-import { ComposeIcon, Logo, LogoutIcon } from './icons';
+import { ComposeIcon, Logo, LogoutIcon, SearchIcon } from './icons';
 import { NewChatDialog } from './NewChatDialog';
 import { RoomList } from './RoomList';
-import { navigate, useRoute } from './router';
+import { SearchPanel } from './SearchPanel';
+import { navigate, nextJumpId, useRoute } from './router';
 
 /** The signed-in app: room list on the left, the open chat on the right (one column on narrow screens). */
 export function Messenger({ client, onSignOut }: { client: LimeClient; onSignOut: () => void }) {
   useSyncExternalStore(client.subscribe, client.getVersion);
   const roomId = useRoute();
   const [dialog, setDialog] = useState(false);
+  const [searching, setSearching] = useState(false);
+  // A message to show when its room opens (a search result): room, seq, and a counter to ask again.
+  const [jump, setJump] = useState<{ room: number; seq: number; n: number } | null>(null);
   const me = client.me;
   const total = client.totalUnread();
 
@@ -40,6 +44,16 @@ export function Messenger({ client, onSignOut }: { client: LimeClient; onSignOut
             </div>
           </div>
           <div className="header-actions">
+            <button
+              className={`icon-button ${searching ? 'active' : ''}`}
+              title="Search messages"
+              aria-label="Search messages"
+              aria-pressed={searching}
+              onClick={() => setSearching((v) => !v)}
+              data-testid="search-button"
+            >
+              <SearchIcon />
+            </button>
             <button className="icon-button" title="New chat" aria-label="New chat" onClick={() => setDialog(true)} data-testid="new-chat">
               <ComposeIcon />
             </button>
@@ -56,12 +70,23 @@ export function Messenger({ client, onSignOut }: { client: LimeClient; onSignOut
             </button>
           </div>
         </header>
-        <RoomList client={client} activeRoom={roomId} onNewChat={() => setDialog(true)} />
+        {searching ? (
+          <SearchPanel
+            client={client}
+            onClose={() => setSearching(false)}
+            onOpen={(room, seq) => {
+              setJump({ room, seq, n: nextJumpId() });
+              navigate(room);
+            }}
+          />
+        ) : (
+          <RoomList client={client} activeRoom={roomId} onNewChat={() => setDialog(true)} />
+        )}
       </aside>
       <section className="main">
         <ConnectionBanner client={client} />
         {room ? (
-          <ChatView key={room.room.id} client={client} room={room} />
+          <ChatView key={room.room.id} client={client} room={room} jump={jump?.room === room.room.id ? jump : null} />
         ) : (
           <div className="empty-chat">
             <Logo size={72} />

@@ -23,3 +23,10 @@ export function useRoute(): number | null {
   }, []);
   return room;
 }
+
+let jumps = 0;
+
+/** A number for a request to show a message (a search result, a pinned message): the latest request wins. */
+export function nextJumpId(): number {
+  return ++jumps;
+}
