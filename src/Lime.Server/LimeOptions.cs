@@ -366,6 +366,17 @@ public sealed class AuthOptions
     [Range(100, 10_000_000)]
     public int SessionCacheEntries { get; set; } = 100_000;
 
+    /// <summary>
+    /// How long a node trusts a cached "live" answer about a device session without asking the store. Revocations
+    /// reach every node at once through the relay; this bounds a lost one (Redis down when it was published).
+    /// </summary>
+    [Range(1, 3_600)]
+    public int SessionCacheSeconds { get; set; } = 5;
+
+    /// <summary>How often a node asks the store whether the devices of its sockets are still live (closes the others 4001).</summary>
+    [Range(1, 3_600)]
+    public int SessionRecheckSeconds { get; set; } = 30;
+
     /// <summary>Logins from one client address (IPv4, or IPv6 /64) per minute, successful or not (429 past it).</summary>
     [Range(1, 10_000_000)]
     public int LoginsPerAddressPerMinute { get; set; } = 30;

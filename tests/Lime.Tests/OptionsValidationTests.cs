@@ -24,6 +24,8 @@ public sealed class OptionsValidationTests
     [InlineData("Lime:Auth:AccountAttemptsPerMinute", "0")]
     [InlineData("Lime:Auth:MaxConcurrentHashes", "0")]
     [InlineData("Lime:Auth:MaxDevicesPerUser", "0")]
+    [InlineData("Lime:Auth:SessionCacheSeconds", "0")]
+    [InlineData("Lime:Auth:SessionRecheckSeconds", "0")]
     [InlineData("Lime:Auth:RefreshReuseGraceSeconds", "-1")]
     [InlineData("Lime:Realtime:SendQueueFrames", "0")]
     [InlineData("Lime:Realtime:MaxFrameBytes", "10")]

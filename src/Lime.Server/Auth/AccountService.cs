@@ -15,8 +15,8 @@ namespace Lime.Server.Auth;
 public sealed partial class AccountService(
     IAccountStore accounts,
     TokenService tokens,
-    DeviceSessions sessions,
-    ConnectionRegistry connections,
+    SessionRevocation revocation,
+    IRevocationRelay relay,
     PasswordHashing passwords,
     AuthThrottle throttle,
     IOptions<LimeOptions> options,
@@ -105,15 +105,16 @@ public sealed partial class AccountService(
     /// <summary>Revokes the device session: its tokens stop working and its sockets are closed.</summary>
     public Task LogoutAsync(long deviceId, CancellationToken ct) => RevokeAsync(deviceId, "logged_out", ct);
 
-    /// <summary>Ends a device session: stored as revoked, refused on this node at once, its sockets here closed (4001).</summary>
-    private async Task RevokeAsync(long deviceId, string reason, CancellationToken ct)
+    /// <summary>
+    /// Ends a device session everywhere: stored as revoked, then refused on this node at once and its sockets here
+    /// closed with 4001 <paramref name="reason"/>, and published to every other node (<see cref="IRevocationRelay"/>),
+    /// which do the same within 1 s. The one path for logout, device limit, refresh reuse and administrators.
+    /// </summary>
+    public async Task RevokeAsync(long deviceId, string reason, CancellationToken ct)
     {
         await accounts.RevokeDeviceAsync(deviceId, Now(), ct);
-        sessions.MarkRevoked(deviceId);
-        foreach (var connection in connections.OfDevice(deviceId))
-        {
-            connection.Close(CloseCodes.SessionRevoked, reason, TimeSpan.FromSeconds(2));
-        }
+        revocation.ApplyHere(deviceId, reason);
+        relay.Publish(deviceId, reason);
     }
 
     public async Task<UserDto> GetUserAsync(long userId, CancellationToken ct) =>

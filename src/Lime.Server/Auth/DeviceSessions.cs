@@ -6,16 +6,14 @@ namespace Lime.Server.Auth;
 
 /// <summary>
 /// Answers "is this device session live, and is it this user's?" for every authenticated request. A revocation
-/// told to this node (<see cref="MarkRevoked"/>: a logout here, or one published by another node) applies at once;
+/// told to this node (<see cref="MarkRevoked"/>: a logout here, or one published by another node through
+/// <see cref="IRevocationRelay"/>) applies at once;
 /// otherwise an answer is cached for <see cref="CacheFor"/> to keep the store off the request path. The cache holds
 /// at most <c>Lime:Auth:SessionCacheEntries</c> devices (least recently used go first when it is full) and every
 /// entry expires, revoked ones included: the store stays the truth, so an entry dropped early only costs a read.
 /// </summary>
 public sealed class DeviceSessions : IDisposable
 {
-    /// <summary>How long a "live" answer is trusted without asking the store.</summary>
-    public static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(5);
-
     /// <summary>
     /// How long a revocation told to this node outranks the store: longer than any store read that may have started
     /// before the revocation committed, so such a read cannot put a stale "live" back.
@@ -27,11 +25,15 @@ public sealed class DeviceSessions : IDisposable
     private readonly MemoryCache _cache;
     private readonly Lock _gate = new();
 
+    /// <summary>How long a "live" answer is trusted without asking the store (<c>Lime:Auth:SessionCacheSeconds</c>).</summary>
+    public TimeSpan CacheFor { get; }
+
     public DeviceSessions(IAccountStore accounts, TimeProvider time, IOptions<LimeOptions> options)
     {
         _accounts = accounts;
         _time = time;
         _cache = new MemoryCache(new MemoryCacheOptions { SizeLimit = options.Value.Auth.SessionCacheEntries });
+        CacheFor = TimeSpan.FromSeconds(options.Value.Auth.SessionCacheSeconds);
     }
 
     /// <summary>Entries held now (for tests and diagnostics; may lag a compaction).</summary>

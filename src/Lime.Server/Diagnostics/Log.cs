@@ -39,6 +39,12 @@ public static partial class Log
     [LoggerMessage(1202, LogLevel.Warning, "Publishing to Redis failed; clients will fill the gap from the store")]
     public static partial void FanoutPublishFailed(ILogger logger, Exception exception);
 
+    [LoggerMessage(1250, LogLevel.Warning, "Publishing the revocation of device {DeviceId} to Redis failed; other nodes refuse it when their cached answer expires and close its sockets on their next session check")]
+    public static partial void RevocationPublishFailed(ILogger logger, long deviceId, Exception exception);
+
+    [LoggerMessage(1251, LogLevel.Warning, "Checking the device sessions of this node's sockets failed; trying again next time")]
+    public static partial void SessionRecheckFailed(ILogger logger, Exception exception);
+
     [LoggerMessage(1300, LogLevel.Debug, "Socket {ConnectionId} opened for user {UserId} device {DeviceId}")]
     public static partial void SocketOpened(ILogger logger, string connectionId, long userId, long deviceId);
 

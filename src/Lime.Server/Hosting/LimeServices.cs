@@ -148,6 +148,17 @@ public static class LimeServices
         });
         services.AddHostedService(sp => sp.GetRequiredService<MemoryFanout>());
         services.AddSingleton<IHostedService>(sp => new OptionalHostedService(ChosenFanout(sp) == FanoutProvider.Redis ? sp.GetRequiredService<RedisFanout>() : null));
+        // Ended device sessions reach every node (Auth/IRevocationRelay.cs); the recheck covers one lost on the way.
+        services.AddSingleton<SessionRevocation>();
+        services.AddSingleton<RedisRevocationRelay>();
+        services.AddSingleton<IRevocationRelay>(sp => ChosenFanout(sp) switch
+        {
+            FanoutProvider.Memory => new SingleNodeRevocationRelay(),
+            _ => sp.GetRequiredService<RedisRevocationRelay>(),
+        });
+        services.AddSingleton<IHostedService>(sp => new OptionalHostedService(ChosenFanout(sp) == FanoutProvider.Redis ? sp.GetRequiredService<RedisRevocationRelay>() : null));
+        services.AddSingleton<SessionRecheck>();
+        services.AddHostedService(sp => sp.GetRequiredService<SessionRecheck>());
         services.AddSingleton<NodeRegistry>();
         services.AddHostedService(sp => sp.GetRequiredService<NodeRegistry>());
     }

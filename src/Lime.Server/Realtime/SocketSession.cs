@@ -23,6 +23,7 @@ public sealed class SocketSession(
     TypingService typing,
     Presence.PresenceService presence,
     ConnectionRegistry registry,
+    Auth.DeviceSessions sessions,
     LimeMetrics metrics,
     IOptions<LimeOptions> options,
     ILogger<SocketSession> log)
@@ -55,6 +56,14 @@ public sealed class SocketSession(
         var inFlight = new Slots(_options.MaxInFlightPerConnection, _options.MaxReadsInFlight);
         try
         {
+            // A revocation applied between the upgrade's token check and the registration above did not see this
+            // connection; the session's cached answer has turned into a revocation by then, so ask again.
+            if (!await sessions.IsLiveAsync(deviceId, userId, aborted))
+            {
+                connection.Close(CloseCodes.SessionRevoked, "logged_out", TimeSpan.FromSeconds(2));
+                return;
+            }
+
             registry.SubscribeInitial(connection, await chat.RoomIdsOfUserAsync(userId, aborted));
             presence.Connected(userId);
             Log.SocketOpened(log, connection.Id, userId, deviceId);

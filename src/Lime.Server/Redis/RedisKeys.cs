@@ -12,6 +12,9 @@ public static class RedisKeys
     /// <summary>Frames for one user's devices (membership changes that add them to a room, presence, own read state).</summary>
     public static RedisChannel User(long userId) => RedisChannel.Literal("lime:user:" + userId.ToString(CultureInfo.InvariantCulture));
 
+    /// <summary>Ended device sessions (logout, refresh reuse, device limit, admin): every node subscribes while it runs.</summary>
+    public static readonly RedisChannel Revocations = RedisChannel.Literal("lime:revoked");
+
     /// <summary>Sorted set: user id → the newest activity (Unix ms) on any node.</summary>
     public static readonly RedisKey PresenceSeen = "lime:presence:seen";
 

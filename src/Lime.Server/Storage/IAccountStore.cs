@@ -29,6 +29,9 @@ public interface IAccountStore
 
     Task<DeviceRecord?> GetDeviceAsync(long deviceId, CancellationToken ct);
 
+    /// <summary>The ids among <paramref name="deviceIds"/> that are live device sessions (exist, not revoked).</summary>
+    Task<IReadOnlyList<long>> LiveDeviceIdsAsync(IReadOnlyCollection<long> deviceIds, CancellationToken ct);
+
     /// <summary>Marks the device revoked (its refresh token dies with it) and forgets its spent tokens.</summary>
     Task RevokeDeviceAsync(long deviceId, long now, CancellationToken ct);
 

@@ -11,7 +11,13 @@ public sealed class CrossNodeTests
     [ClusterFact]
     public async Task A_message_sent_on_one_node_reaches_devices_on_the_others_and_is_on_the_standby_when_acked()
     {
-        await using var cluster = await LimeCluster.StartAsync(nodes: 3);
+        // A cached "live" device session is trusted for 10 minutes and sockets are not rechecked, so only the
+        // revocation relay can end a session on another node within this test (the logout at the end).
+        await using var cluster = await LimeCluster.StartAsync(nodes: 3, new Dictionary<string, string>
+        {
+            ["Lime__Auth__SessionCacheSeconds"] = "600",
+            ["Lime__Auth__SessionRecheckSeconds"] = "3600",
+        });
         var (aliceHttp, alice) = await cluster.NewUserAsync(0, "alice");
         var (bobHttp, bob) = await cluster.NewUserAsync(1, "bob");
         var room = await aliceHttp.CreateDirectAsync(bob.User.Id);
@@ -49,6 +55,21 @@ public sealed class CrossNodeTests
         var hello = await bobOnNode3.SendMessageAsync(group.Id, "g1", "welcome carol");
         var seen = await Wait.ForEventsAsync(carolSocket.Events, 1, e => e.Kind == EventKinds.Message && e.Room == group.Id);
         Assert.Equal(hello.Seq, seen[0].Seq);
+
+        // Logout on node 1 ends bob's phone session on node 3 (issue 19, finding 7): its socket there is closed with
+        // 4001 and its token, which node 3 had cached as live, is refused there at once; bob's other device keeps its socket.
+        var phoneOnNode1 = new LimeHttpClient(cluster.Http(0)) { AccessToken = bobPhone.AccessToken };
+        var phoneOnNode3 = new LimeHttpClient(cluster.Http(2)) { AccessToken = bobPhone.AccessToken };
+        Assert.Equal(bob.User.Id, (await phoneOnNode3.GetMeAsync().Within()).Id);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        await phoneOnNode1.LogoutAsync().Within();
+        await bobOnNode3.Completion.Within();
+        TestContext.Current.TestOutputHelper?.WriteLine($"logout on node 1 -> socket on node 3 closed after {clock.Elapsed.TotalMilliseconds:F0} ms (stated bound 1 s)");
+        Assert.Equal((CloseCodes.SessionRevoked, "logged_out"), (bobOnNode3.CloseCode, bobOnNode3.CloseDescription));
+        var refused = await Assert.ThrowsAsync<LimeApiException>(() => phoneOnNode3.GetMeAsync().Within());
+        Assert.Equal((401, ErrorCodes.Unauthenticated), (refused.Status, refused.Code));
+        await bobOnNode2.PingAsync().Within();
+        Assert.Null(bobOnNode2.CloseCode);
 
         // Discovery: every node is registered and the pick is one of them.
         using var http = cluster.Http(0);

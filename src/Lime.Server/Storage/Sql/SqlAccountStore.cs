@@ -106,6 +106,21 @@ public sealed class SqlAccountStore(ISqlDatabase db) : IAccountStore
             $"SELECT {DeviceColumns} FROM devices WHERE id = @deviceId", new { deviceId }, cancellationToken: ct));
     }
 
+    public async Task<IReadOnlyList<long>> LiveDeviceIdsAsync(IReadOnlyCollection<long> deviceIds, CancellationToken ct)
+    {
+        if (deviceIds.Count == 0)
+        {
+            return [];
+        }
+
+        await using var c = await db.OpenConnectionAsync(ct);
+        var live = await c.QueryAsync<long>(new CommandDefinition(
+            $"SELECT id FROM devices WHERE id IN {db.Dialect.IdList("@ids")} AND revoked_at IS NULL",
+            new { ids = db.Dialect.IdListValue(deviceIds) },
+            cancellationToken: ct));
+        return live.AsList();
+    }
+
     public async Task RevokeDeviceAsync(long deviceId, long now, CancellationToken ct)
     {
         await using var c = await db.OpenConnectionAsync(ct);
