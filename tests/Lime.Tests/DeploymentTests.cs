@@ -198,6 +198,53 @@ public sealed partial class DeploymentTests
         }
     }
 
+    [PostgresFact]
+    public async Task The_compose_standby_script_becomes_the_synchronous_standby_and_restarts_from_its_own_data()
+    {
+        // scripts/docker/standby.sh run for real (as in the compose standby container) against a primary whose commits
+        // wait for "standby1": it must stream as standby1 (sync), so commits complete; run again on its data directory
+        // (a container restart) it must start without a new base backup and be the synchronous standby again.
+        await using var primary = await PostgresInstance.StartPrimaryAsync(synchronousStandby: "standby1");
+        string dir = Path.Combine(Path.GetTempPath(), "lime-standbysh-" + Guid.NewGuid().ToString("N")[..12]);
+        Directory.CreateDirectory(dir);
+        if (Infrastructure.Services.IsRoot)
+        {
+            await RunAsync("chown", "postgres:postgres", dir);
+        }
+
+        string pgdata = Path.Combine(dir, "standby");
+        int port = FreePort();
+        try
+        {
+            for (int start = 1; start <= 2; start++)
+            {
+                using var standby = StartStandbyScript(primary.Port, pgdata, port, dir);
+                await WaitForSyncStandbyAsync(primary, standby, "standby1");
+                await primary.ExecuteAsync($"CREATE TABLE commit_check_{start} (id int); INSERT INTO commit_check_{start} VALUES (1)")
+                    .WaitAsync(TimeSpan.FromSeconds(30)); // hangs when the standby is not the synchronous one
+                await PgCtlAsync("-D", pgdata, "-m", "fast", "-w", "stop");
+                await standby.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+                Assert.Equal(0, standby.ExitCode);
+            }
+
+            var conf = await File.ReadAllTextAsync(Path.Combine(pgdata, "postgresql.auto.conf"));
+            Assert.Single(AppNameConninfo().Matches(conf)); // appended once: the second start reused the data directory
+        }
+        finally
+        {
+            try
+            {
+                await PgCtlAsync("-D", pgdata, "-m", "immediate", "-w", "stop");
+            }
+            catch (InvalidOperationException)
+            {
+                // Not running.
+            }
+
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
     [Fact]
     public void A_node_gives_up_on_an_unreachable_PostgreSQL_after_the_startup_timeout_naming_the_key()
     {
@@ -439,6 +486,66 @@ public sealed partial class DeploymentTests
         return true;
     }
 
+    private static Process StartStandbyScript(int primaryPort, string pgdata, int port, string socketDir)
+    {
+        string script = Path.Combine(Root, "scripts", "docker", "standby.sh");
+        string path = Infrastructure.Services.PostgresBin + ":" + System.Environment.GetEnvironmentVariable("PATH");
+        string[] env = ["env", $"PATH={path}", "PRIMARY_HOST=127.0.0.1", $"PRIMARY_PORT={primaryPort}", "STANDBY_NAME=standby1", $"PGDATA={pgdata}"];
+        string[] command = [.. env, "bash", script, "-c", $"port={port}", "-c", $"unix_socket_directories={socketDir}", "-c", "listen_addresses=127.0.0.1"];
+        var info = Infrastructure.Services.IsRoot
+            ? new ProcessStartInfo("runuser", ["-u", "postgres", "--", .. command])
+            : new ProcessStartInfo(command[0], command[1..]);
+        info.RedirectStandardOutput = true;
+        info.RedirectStandardError = true;
+        var process = Process.Start(info)!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    private static async Task WaitForSyncStandbyAsync(PostgresInstance primary, Process standby, string name)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(90);
+        while (true)
+        {
+            Assert.False(standby.HasExited, $"standby.sh exited with {(standby.HasExited ? standby.ExitCode : 0)}");
+            await using (var connection = new NpgsqlConnection(primary.ConnectionString() + ";Pooling=false"))
+            {
+                await connection.OpenAsync();
+                await using var query = new NpgsqlCommand("SELECT count(*) FROM pg_stat_replication WHERE application_name = @name AND sync_state = 'sync'", connection);
+                query.Parameters.AddWithValue("name", name);
+                if (Convert.ToInt32(await query.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture) == 1)
+                {
+                    return;
+                }
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"no synchronous standby named {name} within 90 s");
+            await Task.Delay(200);
+        }
+    }
+
+    private static Task PgCtlAsync(params string[] args)
+    {
+        string pgCtl = Path.Combine(Infrastructure.Services.PostgresBin!, "pg_ctl");
+        return Infrastructure.Services.IsRoot ? RunAsync("runuser", ["-u", "postgres", "--", pgCtl, .. args]) : RunAsync(pgCtl, args);
+    }
+
+    private static async Task RunAsync(string file, params string[] args)
+    {
+        var info = new ProcessStartInfo(file, args) { RedirectStandardOutput = true, RedirectStandardError = true };
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{file} {string.Join(' ', args)} exited with {process.ExitCode}: {await stdout}{await stderr}");
+        }
+    }
+
     private static async Task<int> HealthcheckAsync(int port, string path)
     {
         using var process = Process.Start(new ProcessStartInfo("bash", [Path.Combine(Root, "scripts", "docker", "healthcheck.sh"), port.ToString(System.Globalization.CultureInfo.InvariantCulture), path])
@@ -467,6 +574,9 @@ public sealed partial class DeploymentTests
 
         return dir?.FullName ?? throw new DirectoryNotFoundException("Lime.slnx not found above " + AppContext.BaseDirectory);
     }
+
+    [GeneratedRegex(@"^primary_conninfo = '[^']*application_name=standby1'$", RegexOptions.Multiline)]
+    private static partial Regex AppNameConninfo();
 
     [GeneratedRegex(@"synchronous_standby_names = 'FIRST 1 \((?<name>[A-Za-z0-9_$]+)\)'")]
     private static partial Regex SyncNames();
