@@ -17,6 +17,7 @@ STANDBY_PORT=${LIME_STANDBY_PORT:-55433}
 REDIS_PORT=${LIME_REDIS_PORT:-56379}
 FIRST_NODE_PORT=${LIME_NODE_PORT:-5081}
 STANDBY_NAME=standby1
+FIRST_INTERNAL_PORT=${LIME_INTERNAL_PORT:-5091} # room ownership: each node's internal HTTP/2 listener for forwarded writes
 
 as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 
@@ -115,9 +116,12 @@ up() {
   LIME_SIGNING_KEY=$(cat "$STATE/signing.key")
   for i in $(seq 1 "$nodes"); do
     local port=$((FIRST_NODE_PORT + i - 1)) vars
-    echo "== LIME node $i on http://127.0.0.1:$port"
+    local internal=$((FIRST_INTERNAL_PORT + i - 1))
+    echo "== LIME node $i on http://127.0.0.1:$port (internal http://127.0.0.1:$internal)"
     mapfile -t vars < <(node_env "$i" "$nodes")
-    env "${vars[@]}" nohup dotnet "$dll" >"$STATE/node$i.log" 2>&1 &
+    # Room ownership: the node's internal HTTP/2 listener for forwarded writes (docs/operations.md, "Room ownership").
+    # Set here, not in node_env, until docker-compose.yml sets it too (DeploymentTests compares the two key sets).
+    env "${vars[@]}" Lime__Cluster__InternalUrl="http://127.0.0.1:$internal" nohup dotnet "$dll" >"$STATE/node$i.log" 2>&1 &
     echo $! >"$STATE/node$i.pid"
   done
   for i in $(seq 1 "$nodes"); do

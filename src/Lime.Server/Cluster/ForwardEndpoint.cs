@@ -7,20 +7,27 @@ using Microsoft.Extensions.Options;
 
 namespace Lime.Server.Cluster;
 
-/// <summary>Which rooms' forwarded writes this node applies now.</summary>
+/// <summary>Which rooms' writes this node applies now.</summary>
 public interface IRoomOwnership
 {
     /// <summary>
-    /// Whether this node takes a forwarded write for <paramref name="room"/> now: it holds the room's partition and is
-    /// not draining. Called just before the writes are queued to this node's writer.
+    /// Begins <paramref name="writes"/> writes of <paramref name="room"/> on this node's writer if it owns the room now
+    /// (holds its partition and is not letting it go); then <see cref="Finish"/> must follow once they are answered, so a
+    /// partition is let go only after its writes in progress finished. False: not this node's (any more).
     /// </summary>
-    bool AcceptsForward(long room);
+    bool TryBegin(long room, int writes);
+
+    void Finish(long room, int writes);
 }
 
 /// <summary>Without ownership (no leases): every forwarded write is applied (the row lock keeps rooms correct).</summary>
 public sealed class EveryRoom : IRoomOwnership
 {
-    public bool AcceptsForward(long room) => true;
+    public bool TryBegin(long room, int writes) => true;
+
+    public void Finish(long room, int writes)
+    {
+    }
 }
 
 /// <summary>
@@ -108,21 +115,21 @@ public static class ForwardEndpoint
         var ownership = services.GetRequiredService<IRoomOwnership>();
         var writer = services.GetRequiredService<RoomWriter>();
         var tasks = new Task<RoomWriteResult>[writes.Length];
-        using (var scope = services.GetRequiredService<ForwardDrain>().Enter())
+        if (!ownership.TryBegin(batch.Room, writes.Length))
         {
-            if (!ownership.AcceptsForward(batch.Room) || !scope.Accepted)
-            {
-                await ErrorAsync(context, StatusCodes.Status421MisdirectedRequest, new ForwardError(NotOwner, "This node does not own the room (any more)."));
-                return;
-            }
+            await ErrorAsync(context, StatusCodes.Status421MisdirectedRequest, new ForwardError(NotOwner, "This node does not own the room (any more)."));
+            return;
+        }
 
+        var outcomes = new ForwardOutcome[writes.Length];
+        try
+        {
             // Queued in order before the first await: the writer commits them in this order.
             for (int i = 0; i < writes.Length; i++)
             {
                 tasks[i] = writer.WriteAsync(writes[i], CancellationToken.None);
             }
 
-            var outcomes = new ForwardOutcome[writes.Length];
             for (int i = 0; i < tasks.Length; i++)
             {
                 try
@@ -134,11 +141,15 @@ public static class ForwardEndpoint
                     outcomes[i] = new ForwardOutcome(null, ForwardError.From(e));
                 }
             }
-
-            context.Response.StatusCode = StatusCodes.Status200OK;
-            context.Response.ContentType = "application/json";
-            await JsonSerializer.SerializeAsync(context.Response.Body, outcomes, ClusterJson.Default.ForwardOutcomeArray, CancellationToken.None);
         }
+        finally
+        {
+            ownership.Finish(batch.Room, writes.Length);
+        }
+
+        context.Response.StatusCode = StatusCodes.Status200OK;
+        context.Response.ContentType = "application/json";
+        await JsonSerializer.SerializeAsync(context.Response.Body, outcomes, ClusterJson.Default.ForwardOutcomeArray, CancellationToken.None);
     }
 
     private static async Task ErrorAsync(HttpContext context, int status, ForwardError error)
@@ -146,73 +157,5 @@ public static class ForwardEndpoint
         context.Response.StatusCode = status;
         context.Response.ContentType = "application/json";
         await JsonSerializer.SerializeAsync(context.Response.Body, error, ClusterJson.Default.ForwardError, CancellationToken.None);
-    }
-}
-
-/// <summary>
-/// Forwards being applied by this node, so a draining node can wait for them: after <see cref="Close"/> new ones are
-/// refused (<c>not_owner</c>, the sender retries with the new owner) and <see cref="WaitAsync"/> completes when the
-/// ones already queued are answered.
-/// </summary>
-public sealed class ForwardDrain
-{
-    private readonly object _gate = new();
-    private int _active;
-    private bool _closed;
-    private TaskCompletionSource? _idle;
-
-    public Scope Enter()
-    {
-        lock (_gate)
-        {
-            if (_closed)
-            {
-                return new Scope(null);
-            }
-
-            _active++;
-            return new Scope(this);
-        }
-    }
-
-    public void Close()
-    {
-        lock (_gate)
-        {
-            _closed = true;
-        }
-    }
-
-    public Task WaitAsync(CancellationToken ct)
-    {
-        lock (_gate)
-        {
-            if (_active == 0)
-            {
-                return Task.CompletedTask;
-            }
-
-            _idle ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            return _idle.Task.WaitAsync(ct);
-        }
-    }
-
-    private void Exit()
-    {
-        lock (_gate)
-        {
-            if (--_active == 0 && _idle is { } idle)
-            {
-                _idle = null;
-                idle.TrySetResult();
-            }
-        }
-    }
-
-    public readonly struct Scope(ForwardDrain? drain) : IDisposable
-    {
-        public bool Accepted => drain is not null;
-
-        public void Dispose() => drain?.Exit();
     }
 }

@@ -109,13 +109,12 @@ public static class LimeServices
             StorageProvider.Sqlite => sp.GetRequiredService<SqliteDatabase>(),
             _ => sp.GetRequiredService<PostgresDatabase>(),
         });
-        // This node's group-commit writer; IRoomWriter is it, or with room ownership its decorator (AddOwnership).
+        // This node's group-commit writer; IRoomWriter is it, or with room ownership its decorator (AddInternalChannel).
         services.AddSingleton<RoomWriter>(sp => ChosenStorage(sp) switch
         {
             StorageProvider.Sqlite => sp.GetRequiredService<SqliteRoomWriter>(),
             _ => sp.GetRequiredService<PostgresRoomWriter>(),
         });
-        services.AddSingleton<IRoomWriter>(sp => sp.GetRequiredService<RoomWriter>());
         services.AddSingleton<IAccountStore, SqlAccountStore>();
         services.AddSingleton<IRoomStore, SqlRoomStore>();
         services.AddSingleton<IModerationStore, SqlModerationStore>();
@@ -172,8 +171,13 @@ public static class LimeServices
         services.AddSingleton<InternalChannel>();
         services.AddSingleton<ForwardTransport>();
         services.AddSingleton<ForwardClient>();
-        services.AddSingleton<ForwardDrain>();
-        services.AddSingleton<IRoomOwnership, EveryRoom>();
+        // Room ownership (PostgreSQL with an internal URL, Lime:Cluster:Ownership): leases and the forwarding writer.
+        // Registered after the room writer, so the leases stop first (a drain lets partitions go, then the writer ends).
+        services.AddSingleton<PartitionLeases>();
+        services.AddSingleton<OwnedRoomWriter>();
+        services.AddSingleton<IRoomOwnership>(sp => Owned(sp) ? sp.GetRequiredService<PartitionLeases>() : new EveryRoom());
+        services.AddSingleton<IRoomWriter>(sp => Owned(sp) ? sp.GetRequiredService<OwnedRoomWriter>() : sp.GetRequiredService<RoomWriter>());
+        services.AddSingleton<IHostedService>(sp => new OptionalHostedService(Owned(sp) ? sp.GetRequiredService<PartitionLeases>() : null));
         services.AddOptions<KestrelServerOptions>().Configure<IOptions<LimeOptions>>((o, lime) =>
         {
             int port = InternalChannel.ListenPort(lime.Value.Cluster);
@@ -188,6 +192,12 @@ public static class LimeServices
                 });
             }
         });
+    }
+
+    private static bool Owned(IServiceProvider sp)
+    {
+        var options = sp.GetRequiredService<IOptions<LimeOptions>>().Value;
+        return options.Cluster.OwnershipOn(options.Storage.Provider);
     }
 
     private static FanoutProvider ChosenFanout(IServiceProvider sp) => sp.GetRequiredService<IOptions<LimeOptions>>().Value.Fanout.Provider;

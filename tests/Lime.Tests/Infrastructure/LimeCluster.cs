@@ -6,7 +6,8 @@ namespace Lime.Tests.Infrastructure;
 
 /// <summary>
 /// The production topology on loopback, all real processes: PostgreSQL primary + synchronous standby, Redis, and
-/// N LIME nodes (child processes) sharing them. Everything it started is stopped by <see cref="DisposeAsync"/>.
+/// N LIME nodes (child processes) sharing them, with room ownership (each node an internal URL; pass
+/// <c>Lime__Cluster__Ownership=off</c> for the old every-node-writes-every-room mode). Everything it started is stopped by <see cref="DisposeAsync"/>.
 /// </summary>
 public sealed class LimeCluster : IAsyncDisposable
 {
@@ -77,6 +78,9 @@ public sealed class LimeCluster : IAsyncDisposable
             ["Lime__Storage__PostgresConnectionString"] = Primary.ConnectionString(Database),
             ["Lime__Storage__DataDirectory"] = Path.Combine(_dataRoot, "node" + nodeId),
         };
+
+        // Room ownership (docs/operations.md): each node's internal listener for forwarded writes, unless turned off.
+        settings.TryAdd("Lime__Cluster__InternalUrl", $"http://127.0.0.1:{ServerProcess.FreePort()}");
         return new ServerProcess(Path.Combine(_dataRoot, "node" + nodeId), settings);
     }
 

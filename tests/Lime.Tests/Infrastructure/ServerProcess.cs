@@ -174,7 +174,7 @@ public sealed class ServerProcess : IAsyncDisposable
         _process?.Dispose();
     }
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
