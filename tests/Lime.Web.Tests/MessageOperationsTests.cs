@@ -19,8 +19,14 @@ public sealed class MessageOperationsTests(Browser browser)
         await using var bob = await ChatUser.RegisterAsync(browser, server, "bob");
         await alice.CreateGroupAsync("Ops", bob.Username);
         await alice.SendAsync("Lunch at 12?");
+
+        // A mention of Bob typed by hand (no autocomplete) still goes out structured: Bob's room list marks the room
+        // with "@" until he reads it.
+        await alice.SendAsync($"@{bob.Username} are you in?");
+        await Expect(bob.RoomItem("Ops").GetByTestId("mention-badge")).ToBeVisibleAsync();
         await bob.OpenRoomAsync("Ops");
-        await Expect(bob.MessageTexts).ToHaveTextAsync(["Lunch at 12?"]);
+        await Expect(bob.MessageTexts).ToHaveTextAsync(["Lunch at 12?", $"@{bob.Username} are you in?"]);
+        await Expect(bob.RoomItem("Ops").GetByTestId("mention-badge")).ToHaveCountAsync(0);
 
         // Alice edits from the message's menu: Enter saves; Bob sees the new text and "edited".
         var lunch = alice.Messages.Filter(new() { HasText = "Lunch at 12" });
@@ -38,7 +44,7 @@ public sealed class MessageOperationsTests(Browser browser)
         // Up arrow in the empty composer edits my last message; Escape leaves it as it was.
         await alice.Composer.FocusAsync();
         await alice.Composer.PressAsync("ArrowUp");
-        await Expect(box).ToHaveValueAsync("Lunch at 12:30?");
+        await Expect(box).ToHaveValueAsync($"@{bob.Username} are you in?");
         await box.PressAsync("Escape");
         await Expect(box).ToHaveCountAsync(0);
         await Expect(alice.Composer).ToBeFocusedAsync();

@@ -5,12 +5,18 @@ import type {
   AddContactRequest,
   AddMembersRequest,
   BadgeResponse,
+  BlockListResponse,
+  CreateInviteRequest,
   ChannelListResponse,
   ContactDto,
   CreateDirectRequest,
   CreateRoomRequest,
   EditMessageRequest,
   HistoryPage,
+  InviteDto,
+  InviteListResponse,
+  InvitePreviewDto,
+  JoinRequestListResponse,
   JoinResultDto,
   LoginRequest,
   MarkReadRequest,
@@ -31,6 +37,7 @@ import type {
   SyncResponse,
   TokenResponse,
   UpdateProfileRequest,
+  UpdateRoomRequest,
   UserDto,
 } from './types';
 
@@ -161,6 +168,20 @@ export class LimeApi {
   unmute = (room: number, userId: number) => this.request<OperationAckDto>('DELETE', `/api/rooms/${room}/members/${userId}/mute`);
   /** Removes a member (kick: they can join or be added again, unlike a ban). */
   removeMember = (room: number, userId: number) => this.request<void>('DELETE', `/api/rooms/${room}/members/${userId}`);
+
+  updateRoom = (room: number, change: UpdateRoomRequest) => this.request<OperationAckDto>('PATCH', `/api/rooms/${room}`, change);
+  createInvite = (room: number, request: CreateInviteRequest) => this.request<InviteDto>('POST', `/api/rooms/${room}/invites`, request);
+  invites = (room: number) => this.request<InviteListResponse>('GET', `/api/rooms/${room}/invites`);
+  revokeInvite = (room: number, inviteId: number) => this.request<void>('DELETE', `/api/rooms/${room}/invites/${inviteId}`);
+  previewInvite = (code: string) => this.request<InvitePreviewDto>('GET', `/api/invites/${encodeURIComponent(code)}`);
+  /** 200 joined (with the room) or 202 `{pending: true}` where approval is required. */
+  joinByInvite = (code: string) => this.request<JoinResultDto>('POST', `/api/invites/${encodeURIComponent(code)}/join`);
+  joinRequests = (room: number) => this.request<JoinRequestListResponse>('GET', `/api/rooms/${room}/join-requests`);
+  approveJoin = (room: number, userId: number) => this.request<void>('POST', `/api/rooms/${room}/join-requests/${userId}/approve`);
+  rejectJoin = (room: number, userId: number) => this.request<void>('DELETE', `/api/rooms/${room}/join-requests/${userId}`);
+  blocks = () => this.request<BlockListResponse>('GET', '/api/me/blocks');
+  block = (userId: number) => this.request<void>('PUT', `/api/me/blocks/${userId}`);
+  unblock = (userId: number) => this.request<void>('DELETE', `/api/me/blocks/${userId}`);
 
   // ---- search (docs/protocol.md §14) ----
 

@@ -238,6 +238,11 @@ export class LimeClient {
     return this.commands.joinChannel(id);
   }
 
+  /** Joins with an invite code (`{pending: true}` where approval is required). */
+  joinByInvite(code: string): Promise<JoinOutcome> {
+    return this.commands.joinByInvite(code);
+  }
+
   /** Loads the members of a room (mention autocomplete, the member list, my own mute). */
   loadMembers(roomId: number): Promise<void> {
     return this.timelines.loadMembers(roomId);

@@ -49,6 +49,10 @@ function setup(contacts: number[] = []) {
     ban: op('ban'),
     mute: op('mute'),
     unmute: op('unmute'),
+    joinByInvite: (code) => {
+      calls.push(`invite ${code}`);
+      return Promise.resolve(code === 'wait' ? { pending: true } : { pending: false, room: room(12, { kind: 'group' }) });
+    },
     removeMember: (r, u) => {
       calls.push(`kick ${r} ${u}`);
       return Promise.resolve();
@@ -108,6 +112,16 @@ describe('Commands', () => {
     const joined = await commands.joinChannel(5);
     expect(joined.pending).toBe(false);
     expect(targets.adopt).toHaveBeenCalledTimes(1);
+  });
+
+  it('joins by invite code: adopts the room, or answers pending where approval is required', async () => {
+    const { calls, targets, commands } = setup();
+    expect(await commands.joinByInvite('wait')).toEqual({ pending: true });
+    expect(targets.adopt).not.toHaveBeenCalled();
+    const joined = await commands.joinByInvite('abc');
+    expect(joined.pending === false && joined.room.id).toBe(12);
+    expect(targets.adopt).toHaveBeenCalledTimes(1);
+    expect(calls).toEqual(['invite wait', 'invite abc']);
   });
 
   it('sends each operation on messages and each moderation action to its route, with a fresh key where it takes one', async () => {

@@ -20,6 +20,7 @@ export interface CommandApi {
   mute(room: number, userId: number, durationSeconds?: number): Promise<OperationAckDto>;
   unmute(room: number, userId: number): Promise<OperationAckDto>;
   removeMember(room: number, userId: number): Promise<void>;
+  joinByInvite(code: string): Promise<JoinResultDto>;
 }
 
 /** The outcome of joining a channel: joined (the room), or a join request sent to its owner and admins. */
@@ -87,6 +88,14 @@ export class Commands {
    */
   async joinChannel(id: number): Promise<JoinOutcome> {
     const result = await this.api.join(id);
+    if (result.pending || !result.room) return { pending: true };
+    await this.targets.adopt(result.room);
+    return { pending: false, room: result.room };
+  }
+
+  /** Joins with an invite code: the room (adopted here), or `{pending: true}` where an owner or admin must approve. */
+  async joinByInvite(code: string): Promise<JoinOutcome> {
+    const result = await this.api.joinByInvite(code);
     if (result.pending || !result.room) return { pending: true };
     await this.targets.adopt(result.room);
     return { pending: false, room: result.room };

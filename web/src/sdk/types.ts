@@ -61,6 +61,20 @@ export interface MuteMemberRequest {
   duration_seconds?: number;
 }
 
+/** PATCH /api/rooms/{id}: absent fields are unchanged; "" clears topic or description. */
+export interface UpdateRoomRequest {
+  name?: string;
+  topic?: string;
+  description?: string;
+  approval_required?: boolean;
+  client_msg_id?: string;
+}
+
+export interface CreateInviteRequest {
+  expires_in_seconds?: number;
+  max_uses?: number;
+}
+
 export interface SyncRequest {
   cursors?: SyncCursor[];
   limit_per_room?: number;
@@ -249,6 +263,55 @@ export interface OperationAckDto {
 export interface JoinResultDto {
   pending: boolean;
   room?: RoomDto | null;
+}
+
+/** An invite link (owners and admins only). */
+export interface InviteDto {
+  id: number;
+  room: number;
+  code: string;
+  created_by: number;
+  created_at: number;
+  expires_at?: number | null;
+  max_uses?: number | null;
+  uses: number;
+  revoked: boolean;
+}
+
+export interface InviteListResponse {
+  invites: InviteDto[];
+}
+
+/** What an invite code leads to. */
+export interface InvitePreviewDto {
+  room: number;
+  kind: string;
+  name?: string | null;
+  topic?: string | null;
+  member_count: number;
+  approval_required: boolean;
+}
+
+export interface JoinRequestDto {
+  user_id: number;
+  username: string;
+  display_name: string;
+  requested_at: number;
+}
+
+export interface JoinRequestListResponse {
+  requests: JoinRequestDto[];
+}
+
+export interface BlockDto {
+  user_id: number;
+  username: string;
+  display_name: string;
+  created_at: number;
+}
+
+export interface BlockListResponse {
+  blocks: BlockDto[];
 }
 
 export interface SyncCursor {

@@ -5,11 +5,12 @@ import type { EventDto, MemberDto } from '../sdk/types';
 import { Avatar } from './Avatar';
 import { Composer } from './Composer';
 import { formatLastSeen } from './format';
-import { BackIcon, UsersIcon } from './icons';
+import { BackIcon, SettingsIcon, UsersIcon } from './icons';
 import { ConfirmDialog, type ConfirmRequest } from './MessageActions';
 import { MemberPanel } from './MemberPanel';
 import { MessageList, type MessageHandlers } from './MessageList';
 import { PinnedBar } from './PinnedBar';
+import { RoomSettingsDialog } from './RoomSettingsDialog';
 import { navigate, nextJumpId } from './router';
 
 /** One open room: header, the message timeline, typing line and composer. Marks the room read while visible. */
@@ -26,6 +27,9 @@ export function ChatView({ client, room, jump }: { client: LimeClient; room: Roo
   const [focusKey, setFocusKey] = useState(0);
   const [confirm, setConfirm] = useState<ConfirmRequest | null>(null);
   const [showMembers, setShowMembers] = useState(false);
+  const [settings, setSettings] = useState(false);
+  // Direct chats: whether I block the other person (private to me; docs/protocol.md §11).
+  const [blocked, setBlocked] = useState(false);
   const [pinJump, setPinJump] = useState<{ seq: number; n: number } | null>(null);
   // The latest request wins: a pinned message clicked here, or a search result opened from the sidebar.
   const jumpTo = pinJump && (!jump || pinJump.n > jump.n) ? pinJump : jump;
@@ -38,6 +42,18 @@ export function ChatView({ client, room, jump }: { client: LimeClient; room: Roo
   useEffect(() => {
     void client.loadMembers(id);
   }, [client, id]);
+
+  useEffect(() => {
+    if (peer === null) return;
+    let live = true;
+    client.api.blocks().then(
+      (r) => live && setBlocked(r.blocks.some((b) => b.user_id === peer)),
+      () => undefined,
+    );
+    return () => {
+      live = false;
+    };
+  }, [client, peer]);
 
   const act = useCallback((f: () => Promise<unknown>) => {
     setError(null);
@@ -160,9 +176,39 @@ export function ChatView({ client, room, jump }: { client: LimeClient; room: Roo
             <UsersIcon />
           </button>
         )}
+        {moderator && room.room.kind !== 'direct' && (
+          <button className="icon-button" aria-label="Room settings" title="Room settings" onClick={() => setSettings(true)} data-testid="settings-button">
+            <SettingsIcon />
+          </button>
+        )}
         {room.room.kind !== 'direct' && (
           <button className="ghost small" onClick={() => void leave()}>
             Leave
+          </button>
+        )}
+        {peer !== null && (
+          <button
+            className="ghost small"
+            data-testid="block-button"
+            onClick={() =>
+              blocked
+                ? act(async () => {
+                    await client.api.unblock(peer);
+                    setBlocked(false);
+                  })
+                : setConfirm({
+                    title: `Block ${title}?`,
+                    body: 'Neither of you can send here or see the other’s online status until you unblock. They are not told.',
+                    confirmLabel: 'Block',
+                    run: () =>
+                      act(async () => {
+                        await client.api.block(peer);
+                        setBlocked(true);
+                      }),
+                  })
+            }
+          >
+            {blocked ? 'Unblock' : 'Block'}
           </button>
         )}
       </header>
@@ -207,7 +253,9 @@ export function ChatView({ client, room, jump }: { client: LimeClient; room: Roo
         onSent={() => setReplyTo(null)}
         onEditLast={editLast}
         focusKey={focusKey}
+        disabledReason={blocked ? 'You blocked this person. Unblock to send messages.' : undefined}
       />
+      {settings && <RoomSettingsDialog client={client} room={room} onClose={() => setSettings(false)} />}
       {confirm && <ConfirmDialog request={confirm} onClose={() => setConfirm(null)} />}
     </div>
   );

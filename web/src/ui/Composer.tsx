@@ -57,6 +57,7 @@ export function Composer({
   onSent,
   onEditLast,
   focusKey,
+  disabledReason,
 }: {
   client: LimeClient;
   room: RoomState;
@@ -67,6 +68,8 @@ export function Composer({
   onEditLast: () => boolean;
   /** Changes when the focus should come back here (an edit ended). */
   focusKey: number;
+  /** Sending is not possible here (I blocked the other person). */
+  disabledReason?: string;
 }) {
   const id = room.room.id;
   const me = client.me?.id;
@@ -77,7 +80,7 @@ export function Composer({
   const composing = useRef(false);
   const area = useRef<HTMLTextAreaElement>(null);
   const mine = me !== undefined ? room.members?.get(me) : undefined;
-  const muted = isMuted(mine);
+  const muted = isMuted(mine) || disabledReason !== undefined;
   const allowRoom = room.room.kind !== 'direct';
 
   useEffect(() => {
@@ -211,7 +214,7 @@ export function Composer({
           ref={area}
           rows={1}
           value={text}
-          placeholder={muted ? `You are muted in this room${mine?.muted_until && mine.muted_until < 8e15 ? ` until ${formatTime(mine.muted_until)}` : ''}` : 'Message'}
+          placeholder={disabledReason ?? (muted ? `You are muted in this room${mine?.muted_until && mine.muted_until < 8e15 ? ` until ${formatTime(mine.muted_until)}` : ''}` : 'Message')}
           aria-label="Message"
           data-testid="composer"
           disabled={muted}

@@ -6,6 +6,7 @@ import { ConnectionBanner } from './ConnectionBanner';
 import { ComposeIcon, Logo, LogoutIcon, SearchIcon } from './icons';
 import { NewChatDialog } from './NewChatDialog';
 import { RoomList } from './RoomList';
+import { InviteScreen } from './InviteScreen';
 import { SearchPanel } from './SearchPanel';
 import { navigate, nextJumpId, useRoute } from './router';
 
@@ -15,6 +16,8 @@ export function Messenger({ client, onSignOut }: { client: LimeClient; onSignOut
   const roomId = useRoute();
   const [dialog, setDialog] = useState(false);
   const [searching, setSearching] = useState(false);
+  // An invite link opened: /?invite=CODE.
+  const [invite, setInvite] = useState(() => new URLSearchParams(window.location.search).get('invite'));
   // A message to show when its room opens (a search result): room, seq, and a counter to ask again.
   const [jump, setJump] = useState<{ room: number; seq: number; n: number } | null>(null);
   const me = client.me;
@@ -85,7 +88,17 @@ export function Messenger({ client, onSignOut }: { client: LimeClient; onSignOut
       </aside>
       <section className="main">
         <ConnectionBanner client={client} />
-        {room ? (
+        {invite ? (
+          <InviteScreen
+            client={client}
+            code={invite}
+            onDone={(id) => {
+              setInvite(null);
+              if (id !== null) navigate(id, true);
+              else window.history.replaceState(null, '', window.location.pathname);
+            }}
+          />
+        ) : room ? (
           <ChatView key={room.room.id} client={client} room={room} jump={jump?.room === room.room.id ? jump : null} />
         ) : (
           <div className="empty-chat">
