@@ -151,6 +151,36 @@ public sealed partial class DeploymentTests
     }
 
     [Fact]
+    public async Task Docker_compose_accepts_the_file_and_refuses_to_start_without_the_signing_key()
+    {
+        // docker-compose (Debian's; .ci/run installs it) validates the file against the Compose schema and resolves
+        // the variables without a Docker engine. No .env is read: the key comes from the environment only.
+        string? compose = new[] { "/usr/bin/docker-compose", "/usr/local/bin/docker-compose" }.FirstOrDefault(File.Exists);
+        if (compose is null)
+        {
+            Assert.SkipUnless(Infrastructure.Services.InCi, "docker-compose not installed (apt-get install docker-compose); required when CI is set");
+            Assert.Fail("docker-compose not installed");
+        }
+
+        var (exit, output, errors) = await RunComposeConfigAsync(compose, signingKey: null);
+        Assert.NotEqual(0, exit);
+        Assert.Contains("set LIME_SIGNING_KEY in .env", output + errors);
+
+        string key = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        (exit, output, errors) = await RunComposeConfigAsync(compose, key);
+        Assert.True(exit == 0, errors);
+        var stream = new YamlStream();
+        stream.Load(new StringReader(output));
+        var services = Services((YamlMappingNode)stream.Documents[0].RootNode);
+        foreach (string node in Nodes)
+        {
+            Assert.Equal(key, Environment(services[node])["Lime__Auth__SigningKey"]);
+        }
+
+        Assert.Equal(["1", "2", "3"], Nodes.Select(n => Environment(services[n])["Lime__NodeId"]));
+    }
+
+    [Fact]
     public async Task The_container_healthcheck_script_passes_on_a_ready_node_and_fails_otherwise()
     {
         await using var server = new LimeServer();
@@ -484,6 +514,29 @@ public sealed partial class DeploymentTests
         }
 
         return true;
+    }
+
+    private static async Task<(int Exit, string Output, string Errors)> RunComposeConfigAsync(string compose, string? signingKey)
+    {
+        string empty = Path.GetTempFileName(); // an empty env file: a developer's .env is not read
+        var info = new ProcessStartInfo(compose, ["--env-file", empty, "-f", Path.Combine(Root, "docker-compose.yml"), "config"])
+        {
+            WorkingDirectory = Root,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        info.Environment.Remove("LIME_SIGNING_KEY");
+        if (signingKey is not null)
+        {
+            info.Environment["LIME_SIGNING_KEY"] = signingKey;
+        }
+
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        File.Delete(empty);
+        return (process.ExitCode, await stdout, await stderr);
     }
 
     private static Process StartStandbyScript(int primaryPort, string pgdata, int port, string socketDir)
