@@ -49,6 +49,15 @@ public sealed class RoomAdminTests(Browser browser)
         await settings.GetByRole(AriaRole.Button, new() { Name = $"Approve {carol.Username}" }).ClickAsync();
         await Expect(settings.GetByTestId("join-request")).ToHaveCountAsync(0);
         await Expect(carol.RoomItem("Club")).ToHaveCountAsync(1);
+
+        // The owner deletes the group: it is gone for everyone.
+        await settings.GetByRole(AriaRole.Tab, new() { Name = "Details" }).ClickAsync();
+        await settings.GetByRole(AriaRole.Button, new() { Name = "Delete this group" }).ClickAsync();
+        await alice.Page.GetByTestId("confirm-dialog").GetByRole(AriaRole.Button, new() { Name = "Delete" }).ClickAsync();
+        await Expect(alice.RoomItem("Club")).ToHaveCountAsync(0);
+        await Expect(bob.RoomItem("Club")).ToHaveCountAsync(0);
+        await Expect(bob.Page.GetByTestId("chat-view")).ToHaveCountAsync(0);
+        await Expect(carol.RoomItem("Club")).ToHaveCountAsync(0);
         Assert.Empty(alice.Errors);
         Assert.Empty(bob.Errors);
         Assert.Empty(carol.Errors);

@@ -169,6 +169,8 @@ export class LimeApi {
   /** Removes a member (kick: they can join or be added again, unlike a ban). */
   removeMember = (room: number, userId: number) => this.request<void>('DELETE', `/api/rooms/${room}/members/${userId}`);
 
+  /** Deletes a group or channel (the owner): everyone leaves it (`room_deleted`). */
+  deleteRoom = (room: number) => this.request<void>('DELETE', `/api/rooms/${room}`);
   updateRoom = (room: number, change: UpdateRoomRequest) => this.request<OperationAckDto>('PATCH', `/api/rooms/${room}`, change);
   createInvite = (room: number, request: CreateInviteRequest) => this.request<InviteDto>('POST', `/api/rooms/${room}/invites`, request);
   invites = (room: number) => this.request<InviteListResponse>('GET', `/api/rooms/${room}/invites`);

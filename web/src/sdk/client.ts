@@ -238,6 +238,11 @@ export class LimeClient {
     return this.commands.joinChannel(id);
   }
 
+  /** Forgets a room at once (after deleting it; its `room_deleted` event does the same). */
+  forgetRoom(roomId: number): void {
+    this.timelines.dropRoom(roomId);
+  }
+
   /** Joins with an invite code (`{pending: true}` where approval is required). */
   joinByInvite(code: string): Promise<JoinOutcome> {
     return this.commands.joinByInvite(code);

@@ -3,6 +3,8 @@ import type { LimeClient, RoomState } from '../sdk/client';
 import { describeError } from '../sdk/errors';
 import type { InviteDto, JoinRequestDto } from '../sdk/types';
 import { CloseIcon } from './icons';
+import { ConfirmDialog } from './MessageActions';
+import { navigate } from './router';
 
 type Tab = 'details' | 'invites' | 'requests';
 
@@ -76,7 +78,7 @@ export function RoomSettingsDialog({ client, room, onClose }: { client: LimeClie
             {notice}
           </p>
         )}
-        {tab === 'details' && <Details client={client} room={room} run={run} />}
+        {tab === 'details' && <Details client={client} room={room} run={run} onDeleted={onClose} />}
         {tab === 'invites' && <Invites client={client} roomId={id} run={run} />}
         {tab === 'requests' && <Requests client={client} roomId={id} run={run} />}
       </div>
@@ -86,8 +88,10 @@ export function RoomSettingsDialog({ client, room, onClose }: { client: LimeClie
 
 type Run = (f: () => Promise<unknown>, done?: string) => Promise<void>;
 
-function Details({ client, room, run }: { client: LimeClient; room: RoomState; run: Run }) {
+function Details({ client, room, run, onDeleted }: { client: LimeClient; room: RoomState; run: Run; onDeleted: () => void }) {
   const r = room.room;
+  const [confirmDelete, setConfirmDelete] = useState(false);
+  const what = r.kind === 'channel' ? 'channel' : 'group';
   const [name, setName] = useState(r.name ?? '');
   const [topic, setTopic] = useState(r.topic ?? '');
   const [description, setDescription] = useState(r.description ?? '');
@@ -128,6 +132,28 @@ function Details({ client, room, run }: { client: LimeClient; room: RoomState; r
       <button className="primary" type="submit" disabled={!name.trim()}>
         Save
       </button>
+      {r.my_role === 'owner' && (
+        <button type="button" className="ghost danger-text" onClick={() => setConfirmDelete(true)}>
+          Delete this {what}
+        </button>
+      )}
+      {confirmDelete && (
+        <ConfirmDialog
+          request={{
+            title: `Delete “${r.name ?? ''}”?`,
+            body: `Everyone leaves the ${what} and it cannot be opened again.`,
+            confirmLabel: 'Delete',
+            run: () =>
+              void run(async () => {
+                await client.api.deleteRoom(r.id);
+                client.forgetRoom(r.id);
+                onDeleted();
+                navigate(null);
+              }),
+          }}
+          onClose={() => setConfirmDelete(false)}
+        />
+      )}
     </form>
   );
 }
