@@ -50,6 +50,7 @@ public sealed class PartitionLeases : BackgroundService, IRoomOwnership
     private NpgsqlConnection? _lease;
     private volatile bool _stopping;
     private int _nodes = 1;
+    private long _releasedAt; // Stopwatch timestamp of the last release
 
     public PartitionLeases(PostgresDatabase db, IOptions<LimeOptions> options, ILogger<PartitionLeases> log)
     {
@@ -206,9 +207,10 @@ public sealed class PartitionLeases : BackgroundService, IRoomOwnership
 
         // Who holds what, as PostgreSQL sees it: node slots (live nodes) and partition locks.
         var takenByAnyone = new bool[_partitions];
+        var perHolder = new Dictionary<int, int>(); // backend pid -> partitions it holds
         int nodes = 0;
         await using (var locks = new NpgsqlCommand(
-            "SELECT classid::int8, objid::int8 FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 2 " +
+            "SELECT classid::int8, objid::int8, pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 2 " +
             "AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) AND classid::int8 IN (@p, @n)", _lease))
         {
             locks.Parameters.AddWithValue("p", (long)PartitionClass);
@@ -224,31 +226,40 @@ public sealed class PartitionLeases : BackgroundService, IRoomOwnership
                 else if (obj >= 0 && obj < _partitions)
                 {
                     takenByAnyone[obj] = true;
+                    int pid = reader.GetInt32(2);
+                    perHolder[pid] = perHolder.GetValueOrDefault(pid) + 1;
                 }
             }
         }
 
         nodes = Math.Max(1, nodes);
         Volatile.Write(ref _nodes, nodes);
-        int target = (_partitions + nodes - 1) / nodes;
+        // Fair share: every node between floor(P/N) and ceil(P/N). Free partitions are taken up to the ceiling; a node
+        // above the floor lets one go per tick while another live node is below it and nothing is free (else 22, 22, 20
+        // of 64 on three nodes would stay so).
+        int ceiling = (_partitions + nodes - 1) / nodes;
+        int floor = _partitions / nodes;
         int held = HeldCount;
-        if (held < target)
+        int free = takenByAnyone.Count(t => !t);
+        int lowest = perHolder.Count < nodes ? 0 : perHolder.Values.DefaultIfEmpty(0).Min();
+        bool justReleased = Stopwatch.GetElapsedTime(_releasedAt) < TimeSpan.FromMilliseconds(3 * _cluster.LeaseTickMs);
+        if (held < ceiling && free > 0 && (held < floor || !justReleased)) // not straight back what was just let go
         {
             // Free partitions, from a node-specific starting point so nodes that start together mostly try different ones.
-            var free = Enumerable.Range(0, _partitions)
+            var candidates = Enumerable.Range(0, _partitions)
                 .Select(i => (i + _node * 7919) % _partitions)
                 .Where(p => !takenByAnyone[p] && !_held[p])
-                .Take(target - held)
+                .Take(ceiling - held)
                 .ToArray();
-            if (free.Length > 0)
+            if (candidates.Length > 0)
             {
-                await AcquireAsync(free, ct);
+                await AcquireAsync(candidates, ct);
             }
         }
-        else if (held > target)
+        else if (held > ceiling || (held > floor && free == 0 && lowest < floor))
         {
-            // Gently: a few per tick, the least busy first.
-            int release = Math.Min(held - target, Math.Max(1, _partitions / 16));
+            // Gently: a few per tick (one when only evening out), the least busy first.
+            int release = held > ceiling ? Math.Min(held - ceiling, Math.Max(1, _partitions / 16)) : 1;
             var surplus = Enumerable.Range(0, _partitions).Where(p => _held[p]).OrderBy(p => Volatile.Read(ref _inflight[p])).Take(release).ToArray();
             await ReleaseAsync(surplus, TimeSpan.FromSeconds(2), ct);
         }
@@ -336,6 +347,7 @@ public sealed class PartitionLeases : BackgroundService, IRoomOwnership
             _held[p] = false;
         }
 
+        _releasedAt = Stopwatch.GetTimestamp();
         ClusterLog.PartitionsReleased(_log, partitions.Length, HeldCount, _partitions, Nodes);
     }
 
