@@ -72,6 +72,9 @@ public static class ErrorCodes
 
     /// <summary>A search query over 256 characters.</summary>
     public const string QueryTooLong = "query_too_long";
+
+    /// <summary>The account was disabled by an administrator: login and refresh are refused (403).</summary>
+    public const string AccountDisabled = "account_disabled";
 }
 
 /// <summary>WebSocket close codes LIME uses (4000-4999 is the application range of RFC 6455).</summary>
@@ -136,4 +139,10 @@ public static class EventKinds
     public const string InviteRevoked = "invite_revoked";
     public const string JoinRequested = "join_requested";
     public const string JoinRejected = "join_rejected";
+
+    /// <summary>Events before <c>target</c> were removed (an administrator's purge or the retention TTL): <c>target</c> is the room's retained start.</summary>
+    public const string HistoryPurged = "history_purged";
+
+    /// <summary>The room's message TTL changed: <c>retention_days</c> (0 keeps everything; absent: the server default).</summary>
+    public const string RetentionChanged = "retention_changed";
 }

@@ -102,7 +102,8 @@ public sealed record EventDto(
     int? MaxUses = null,
     long[]? Mentions = null,
     bool? MentionRoom = null,
-    AttachmentDto[]? Attachments = null);
+    AttachmentDto[]? Attachments = null,
+    int? RetentionDays = null);
 
 /// <summary>
 /// The users who reacted to a message with one emoji, in the order they reacted (<c>users</c> in small rooms only;
@@ -120,7 +121,8 @@ public sealed record MentionListResponse(EventDto[] Mentions, string? NextCursor
 /// A page of events in ascending seq order. <c>as_of</c>: the room's last seq when the page was read; the state of
 /// the page's messages includes every operation up to it (apply only operations with a higher seq to them).
 /// </summary>
-public sealed record HistoryPage(EventDto[] Events, bool HasMoreBefore, bool HasMoreAfter, long AsOf = 0);
+/// <remarks><c>retained_from</c>: the oldest seq the room still keeps, when older events were removed (purge or retention); nothing before it can be fetched, so <c>has_more_before</c> stops there.</remarks>
+public sealed record HistoryPage(EventDto[] Events, bool HasMoreBefore, bool HasMoreAfter, long AsOf = 0, long? RetainedFrom = null);
 
 /// <summary>PATCH api/rooms/{id}/messages/{seq}: the new text. <c>client_msg_id</c> (optional) makes a retry safe.</summary>
 public sealed record EditMessageRequest(string Text, string? ClientMsgId = null);
@@ -153,7 +155,8 @@ public sealed record SyncRoom(
     long ReadSeq,
     long UnreadCount,
     MemberRead[]? Reads,
-    long[]? Hidden = null);
+    long[]? Hidden = null,
+    long? RetainedFrom = null);
 
 /// <summary>A member's read watermark (small rooms only).</summary>
 public sealed record MemberRead(long User, long Seq);

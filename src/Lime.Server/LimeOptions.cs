@@ -49,6 +49,28 @@ public sealed class LimeOptions
     public TracingOptions Tracing { get; set; } = new();
     [ValidateObjectMembers]
     public LoggingOptions Logging { get; set; } = new();
+    [ValidateObjectMembers]
+    public RetentionOptions Retention { get; set; } = new();
+}
+
+/// <summary>Message retention (docs/operations.md "Retention"): the server-default TTL and the job that applies it.</summary>
+public sealed class RetentionOptions
+{
+    /// <summary>Events older than this many days are removed from rooms without a TTL of their own; 0 keeps everything (the default).</summary>
+    [Range(0, 3650)]
+    public int DefaultTtlDays { get; set; }
+
+    /// <summary>Most events one commit removes (purges and the retention job alike).</summary>
+    [Range(1, 100_000)]
+    public int BatchSize { get; set; } = 500;
+
+    /// <summary>How often the retention job runs, in seconds.</summary>
+    [Range(1, 86_400 * 7)]
+    public int IntervalSeconds { get; set; } = 3600;
+
+    /// <summary>Most batches one pass of the job commits (over all rooms); the rest waits for the next pass.</summary>
+    [Range(1, 1_000_000)]
+    public int MaxBatchesPerPass { get; set; } = 2000;
 }
 
 /// <summary>Console log output. Levels stay ASP.NET Core's (<c>Logging:LogLevel:*</c>).</summary>

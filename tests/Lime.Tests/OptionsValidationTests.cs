@@ -10,6 +10,9 @@ public sealed class OptionsValidationTests
 {
     [Theory]
     [InlineData("Lime:NodeId", "1024")]
+    [InlineData("Lime:Retention:DefaultTtlDays", "-1")]
+    [InlineData("Lime:Retention:BatchSize", "0")]
+    [InlineData("Lime:Retention:IntervalSeconds", "0")]
     [InlineData("Lime:Storage:MaxBatch", "0")]
     [InlineData("Lime:Storage:AckTimeoutSeconds", "0")]
     [InlineData("Lime:Storage:DataDirectory", " ")]

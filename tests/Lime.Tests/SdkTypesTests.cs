@@ -46,6 +46,19 @@ public sealed partial class SdkTypesTests
         [nameof(RequeueResponse)] = "admin endpoint",
         [nameof(PushStatsResponse)] = "admin endpoint",
         [nameof(LagSummaryDto)] = "admin endpoint",
+        [nameof(AdminUserDto)] = "admin endpoint",
+        [nameof(AdminUserListResponse)] = "admin endpoint",
+        [nameof(AdminRoomDto)] = "admin endpoint",
+        [nameof(AdminRoomListResponse)] = "admin endpoint",
+        [nameof(AdminLogoutResponse)] = "admin endpoint",
+        [nameof(PurgeRequest)] = "admin endpoint",
+        [nameof(PurgeResponse)] = "admin endpoint",
+        [nameof(DailyCount)] = "admin endpoint",
+        [nameof(AdminStatsResponse)] = "admin endpoint",
+        [nameof(AuditEntryDto)] = "admin endpoint",
+        [nameof(AuditListResponse)] = "admin endpoint",
+        [nameof(SetRetentionRequest)] = "room settings not in the web client",
+        [nameof(DeleteAccountRequest)] = "account settings not in the web client",
     };
 
     [Fact]

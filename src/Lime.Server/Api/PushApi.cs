@@ -5,7 +5,6 @@ using Lime.Server.Auth;
 using Lime.Server.Chat;
 using Lime.Server.Push;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.Extensions.Options;
 
 namespace Lime.Server.Api;
 
@@ -32,7 +31,7 @@ public static class PushApi
         me.MapPut("/mutes/{roomId:long}", MuteAsync).ProducesLimeProblems(400, 401, 403, 404);
         me.MapDelete("/mutes/{roomId:long}", UnmuteAsync).ProducesLimeProblems(401);
 
-        var admin = app.MapGroup("/api/admin").WithTags("Admin").RequireAuthorization().AddEndpointFilter(RequireAdmin);
+        var admin = app.MapGroup("/api/admin").WithTags("Admin").RequireAuthorization().AddEndpointFilter<Admin.AdminAudit>(); // admins only, audited
         admin.MapGet("/outbox/dead-letters", ListDeadLettersAsync).ProducesLimeProblems(400, 401, 403);
         admin.MapPost("/outbox/dead-letters/requeue", RequeueAsync).ProducesLimeProblems(400, 401, 403);
         admin.MapGet("/push/stats", GetStatsAsync).ProducesLimeProblems(401, 403);
@@ -105,18 +104,5 @@ public static class PushApi
     {
         var stored = await outbox.StatsAsync(ct);
         return TypedResults.Ok(metrics.Snapshot(stored, time.GetUtcNow().ToUnixTimeMilliseconds()));
-    }
-
-    /// <summary>Admits the user ids in Lime:Push:AdminUserIds only (every /api/admin route).</summary>
-    internal static async ValueTask<object?> RequireAdmin(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
-    {
-        var http = context.HttpContext;
-        var admins = http.RequestServices.GetRequiredService<IOptions<LimeOptions>>().Value.Push.AdminUserIds;
-        if (!admins.Contains(http.User.UserId()))
-        {
-            throw LimeException.Forbidden("Only the administrators listed in Lime:Push:AdminUserIds may do this.");
-        }
-
-        return await next(context);
     }
 }

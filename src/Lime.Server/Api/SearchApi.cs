@@ -13,7 +13,7 @@ public static class SearchApi
     public static IEndpointRouteBuilder MapSearchApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/api/search", SearchAsync).WithTags("Search").RequireAuthorization().ProducesLimeProblems(400, 401, 403, 404, 503);
-        var admin = app.MapGroup("/api/admin/search").WithTags("Admin").RequireAuthorization().AddEndpointFilter(PushApi.RequireAdmin);
+        var admin = app.MapGroup("/api/admin/search").WithTags("Admin").RequireAuthorization().AddEndpointFilter<Admin.AdminAudit>(); // admins only, audited
         admin.MapGet("/stats", GetStatsAsync).ProducesLimeProblems(401, 403);
         return app;
     }

@@ -72,6 +72,7 @@ public sealed partial class AccountService(
             throw new LimeException(ErrorCodes.Unauthenticated, "Wrong username or password.");
         }
 
+        RefuseDisabled(user);
         return await StartSessionAsync(user, request.DeviceName, ct);
     }
 
@@ -99,6 +100,7 @@ public sealed partial class AccountService(
         var device = rotation.Device
             ?? throw new LimeException(ErrorCodes.Unauthenticated, "The refresh token is invalid, already used, or its device was logged out.");
         var user = await accounts.GetUserAsync(device.UserId, ct) ?? throw new LimeException(ErrorCodes.Unauthenticated, "No such user.");
+        RefuseDisabled(user);
         return new TokenResponse(tokens.CreateAccessToken(user.Id, device.Id), token, tokens.AccessTokenSeconds, device.Id, ToDto(user));
     }
 
@@ -115,6 +117,50 @@ public sealed partial class AccountService(
         await accounts.RevokeDeviceAsync(deviceId, Now(), ct);
         revocation.ApplyHere(deviceId, reason);
         relay.Publish(deviceId, reason);
+    }
+
+    /// <summary>Logs out every live device of the user (an administrator's logout or disable); returns how many.</summary>
+    public async Task<int> RevokeAllDevicesAsync(long userId, string reason, CancellationToken ct)
+    {
+        var live = await accounts.ListDevicesAsync(userId, ct);
+        foreach (var device in live)
+        {
+            await RevokeAsync(device.Id, reason, ct);
+        }
+
+        return live.Count;
+    }
+
+    /// <summary>Logs out one of the user's own devices (a lost phone): not found unless it is theirs and live.</summary>
+    public async Task RevokeOwnDeviceAsync(long userId, long deviceId, CancellationToken ct)
+    {
+        if (await accounts.GetDeviceAsync(deviceId, ct) is not { RevokedAt: null } device || device.UserId != userId)
+        {
+            throw LimeException.NotFound("No such device.");
+        }
+
+        await RevokeAsync(deviceId, "logged_out", ct);
+    }
+
+    /// <summary>The password of the signed-in user, checked again (account deletion); throttled like a login. Wrong: 403 forbidden.</summary>
+    public async Task CheckPasswordAsync(long userId, string password, CancellationToken ct)
+    {
+        var user = await accounts.GetUserAsync(userId, ct) ?? throw LimeException.NotFound("No such user.");
+        string account = "login " + user.Username;
+        throttle.Check(account);
+        if (!await passwords.VerifyAsync(user, password, ct))
+        {
+            throttle.Fail(account);
+            throw LimeException.Forbidden("The password is wrong.");
+        }
+    }
+
+    private static void RefuseDisabled(UserRecord user)
+    {
+        if (user.DisabledAt is not null)
+        {
+            throw new LimeException(ErrorCodes.AccountDisabled, "This account was disabled by an administrator.");
+        }
     }
 
     public async Task<UserDto> GetUserAsync(long userId, CancellationToken ct) =>

@@ -522,9 +522,11 @@ public sealed class ChatService : IDisposable
         }
 
         bool moreBefore, moreAfter;
+        // Events before retained_from were removed (purge, retention): nothing lies before it to fetch.
+        long oldest = Math.Max(1, room.RetainedFrom);
         if (events.Count > 0)
         {
-            moreBefore = events[0].Seq > 1;
+            moreBefore = events[0].Seq > oldest;
             moreAfter = events[^1].Seq < room.LastSeq;
         }
         else
@@ -533,13 +535,13 @@ public sealed class ChatService : IDisposable
             // seq means the seq is past the end.)
             long low = around is null ? after ?? 0 : long.MaxValue;
             long high = around is null ? before ?? long.MaxValue : long.MaxValue;
-            moreBefore = low >= 1 && room.LastSeq >= 1;
+            moreBefore = low >= oldest && room.LastSeq >= oldest;
             moreAfter = high <= room.LastSeq;
         }
 
         // The page's messages carry their state as of this read: every operation up to as_of is in it.
         long asOf = Math.Max(room.LastSeq, events.Count > 0 ? events[^1].Seq : 0);
-        return new HistoryPage([.. events], moreBefore, moreAfter, asOf);
+        return new HistoryPage([.. events], moreBefore, moreAfter, asOf, room.RetainedFrom > 1 ? room.RetainedFrom : null);
     }
 
     public Task<IReadOnlyList<long>> RoomIdsOfUserAsync(long userId, CancellationToken ct = default) => _rooms.RoomIdsOfUserAsync(userId, ct);

@@ -14,7 +14,7 @@ public sealed class LimeException(string code, string message, TimeSpan? retryAf
     public int HttpStatus => Code switch
     {
         ErrorCodes.Unauthenticated => StatusCodes.Status401Unauthorized,
-        ErrorCodes.Forbidden or ErrorCodes.SignatureInvalid or ErrorCodes.WindowExpired or ErrorCodes.Banned or ErrorCodes.Muted or ErrorCodes.Blocked => StatusCodes.Status403Forbidden,
+        ErrorCodes.Forbidden or ErrorCodes.SignatureInvalid or ErrorCodes.WindowExpired or ErrorCodes.Banned or ErrorCodes.Muted or ErrorCodes.Blocked or ErrorCodes.AccountDisabled => StatusCodes.Status403Forbidden,
         ErrorCodes.MessageDeleted or ErrorCodes.InviteInvalid => StatusCodes.Status410Gone,
         ErrorCodes.LimitReached => StatusCodes.Status409Conflict,
         ErrorCodes.NotFound => StatusCodes.Status404NotFound,

@@ -104,7 +104,8 @@ public sealed class SyncService(IRoomStore rooms, Fanout.IFanout fanout, Message
             bool hasMore = !snapshot && through < m.Room.LastSeq;
             MemberRead[]? roomReads = m.Room.MemberCount <= roomOptions.LargeRoomMembers ? [.. reads[m.Room.Id]] : null;
             long[]? hiddenSeqs = roomHidden is null ? null : [.. roomHidden.Order()];
-            result[i] = new SyncRoom(ChatService.ToDto(m.Room, m.Member.Role, userId), events, snapshot, hasMore, m.Member.ReadSeq, m.UnreadCount, roomReads, hiddenSeqs);
+            result[i] = new SyncRoom(ChatService.ToDto(m.Room, m.Member.Role, userId), events, snapshot, hasMore, m.Member.ReadSeq, m.UnreadCount, roomReads, hiddenSeqs,
+                m.Room.RetainedFrom > 1 ? m.Room.RetainedFrom : null);
             total += m.UnreadCount;
         }
 

@@ -58,6 +58,8 @@ public static class LimePipeline
         app.MapSearchApi();
         app.MapNodesApi();
         app.MapAttachmentsApi();
+        app.MapAdminApi();
+        app.MapSelfServiceApi();
         return app;
     }
     /// <summary>The built web client (web/, copied next to the server as webapp/ by the build).</summary>

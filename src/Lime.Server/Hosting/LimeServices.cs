@@ -70,6 +70,13 @@ public static class LimeServices
         services.AddLimePush(); // outbox dispatcher + push notifications (Push/PushServices.cs)
         services.AddLimeSearch(); // message index fed by the outbox, search (Search/SearchServices.cs)
         services.AddLimeAttachments(); // uploads, blob store, downloads, sweeper (Attachments/AttachmentServices.cs)
+        // The admin API, account deletion, export and retention (Admin/).
+        services.AddSingleton<Admin.AdminStore>();
+        services.AddSingleton<Admin.AdminService>();
+        services.AddSingleton<Admin.AccountDeletion>();
+        services.AddSingleton<Admin.DataExport>();
+        services.AddSingleton<Admin.RetentionJob>();
+        services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<Admin.RetentionJob>());
 
         services.AddLimeAuthentication();
         services.AddAuthThrottling();

@@ -18,11 +18,12 @@ public sealed record EventData(
     int? MaxUses = null,
     long[]? Mentions = null,
     bool? MentionRoom = null,
-    AttachmentDto[]? Attachments = null)
+    AttachmentDto[]? Attachments = null,
+    int? RetentionDays = null)
 {
     public static string? Serialize(EventDto e)
     {
-        var data = new EventData(e.Users, e.Role, e.Name, e.Emoji, e.Topic, e.Description, e.ApprovalRequired, e.Until, e.Invite, e.MaxUses, e.Mentions, e.MentionRoom, e.Attachments);
+        var data = new EventData(e.Users, e.Role, e.Name, e.Emoji, e.Topic, e.Description, e.ApprovalRequired, e.Until, e.Invite, e.MaxUses, e.Mentions, e.MentionRoom, e.Attachments, e.RetentionDays);
         return data == Empty ? null : JsonSerializer.Serialize(data, StorageJsonContext.Default.EventData);
     }
 

@@ -2,7 +2,7 @@ namespace Lime.Server.Storage;
 
 // Rows as the stores return them. Numbers are long because that is what SQLite and bigint columns give back.
 
-public sealed record UserRecord(long Id, string Username, string DisplayName, string PasswordHash, long CreatedAt);
+public sealed record UserRecord(long Id, string Username, string DisplayName, string PasswordHash, long CreatedAt, long? DisabledAt = null);
 
 public sealed record DeviceRecord(long Id, long UserId, string Name, long CreatedAt, long LastSeenAt, long? RevokedAt);
 
@@ -27,7 +27,8 @@ public sealed record RoomRecord(
     long MemberCount,
     string? Pinned = null,
     string? Description = null,
-    long ApprovalRequired = 0);
+    long ApprovalRequired = 0,
+    long RetainedFrom = 1);
 
 public sealed record ContactRecord(long UserId, string Username, string DisplayName, long? LastSeenAt, bool HideLastSeen);
 

@@ -33,8 +33,11 @@ public sealed record HideMessage(long RoomId, long ActorId, long Seq) : RoomOper
 public sealed record UpdateRoom(long RoomId, long ActorId, string? ClientMsgId, string? Name, string? Topic, string? Description, bool? ApprovalRequired)
     : RoomOperation(RoomId, ActorId, ClientMsgId);
 
-/// <summary>The owner deletes a group or channel: every member leaves with the <c>room_deleted</c> event, the room is gone.</summary>
-public sealed record DeleteRoom(long RoomId, long ActorId, string? ClientMsgId) : RoomOperation(RoomId, ActorId, ClientMsgId);
+/// <summary>
+/// The owner deletes a group or channel: every member leaves with the <c>room_deleted</c> event, the room is gone.
+/// <see cref="ByServerAdmin"/>: a server administrator (Lime:Push:AdminUserIds, checked by the admin API) who need not be a member.
+/// </summary>
+public sealed record DeleteRoom(long RoomId, long ActorId, string? ClientMsgId, bool ByServerAdmin = false) : RoomOperation(RoomId, ActorId, ClientMsgId);
 
 /// <summary>Bans (removing them if a member) or unbans a user. A ban sticks until lifted: no join, add or invite.</summary>
 public sealed record SetBan(long RoomId, long ActorId, string? ClientMsgId, long UserId, bool Ban) : RoomOperation(RoomId, ActorId, ClientMsgId);

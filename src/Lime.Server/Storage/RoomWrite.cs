@@ -32,6 +32,9 @@ namespace Lime.Server.Storage;
 [JsonDerivedType(typeof(CreateInvite), "create_invite")]
 [JsonDerivedType(typeof(RevokeInvite), "revoke_invite")]
 [JsonDerivedType(typeof(ResolveJoinRequest), "resolve_join_request")]
+[JsonDerivedType(typeof(PurgeHistory), "purge_history")]
+[JsonDerivedType(typeof(SetRetention), "set_retention")]
+[JsonDerivedType(typeof(EraseUserMessages), "erase_user_messages")]
 public abstract record RoomWrite
 {
     /// <summary>The existing room this write changes (and locks); 0 for a new room.</summary>
@@ -86,9 +89,11 @@ public sealed record MarkRead(long RoomId, long UserId, long Seq) : RoomWrite;
 /// <summary>
 /// What a write produced: the room after it, the events it appended (in seq order), the ack for a message, the
 /// member's read watermark after a <see cref="MarkRead"/> (and whether it moved); for a <see cref="RoomOperation"/> the
-/// ack of its event (or of the first attempt, flagged duplicate) and whether it changed anything.
+/// ack of its event (or of the first attempt, flagged duplicate) and whether it changed anything; for a
+/// <see cref="PurgeHistory"/> what the batch removed.
 /// </summary>
-public sealed record RoomWriteResult(RoomRecord? Room, IReadOnlyList<EventDto> Events, AckDto? Ack, long? ReadSeq = null, bool ReadMoved = false, bool Changed = false);
+public sealed record RoomWriteResult(RoomRecord? Room, IReadOnlyList<EventDto> Events, AckDto? Ack, long? ReadSeq = null, bool ReadMoved = false, bool Changed = false,
+    PurgeOutcome? Purge = null);
 
 /// <summary>
 /// The one write path for rooms. A returned result is durable (committed with synchronous=FULL on SQLite).

@@ -146,7 +146,9 @@ export type EventKind =
   | 'invite_created'
   | 'invite_revoked'
   | 'join_requested'
-  | 'join_rejected';
+  | 'join_rejected'
+  | 'history_purged'
+  | 'retention_changed';
 
 export interface EventDto {
   id: string;
@@ -179,6 +181,8 @@ export interface EventDto {
   mention_room?: boolean | null;
   /** Files on a message (docs/protocol.md, attachments); the web client does not show them yet. */
   attachments?: AttachmentDto[] | null;
+  /** retention_changed: the room's message TTL in days (0: keep; absent: the server default). */
+  retention_days?: number | null;
 }
 
 /** An upload as carried on a message event. */
@@ -247,6 +251,8 @@ export interface HistoryPage {
   has_more_after: boolean;
   /** The room's last seq when the page was read; the messages' state includes every operation up to it. */
   as_of: number;
+  /** The oldest seq the room keeps when older events were removed (purge or retention): nothing before it can be fetched. */
+  retained_from?: number | null;
 }
 
 export interface OperationAckDto {
@@ -334,6 +340,8 @@ export interface SyncRoom {
   reads?: MemberRead[] | null;
   /** Seqs of the messages this user hid. */
   hidden?: number[] | null;
+  /** The oldest seq the room keeps when older events were removed (purge or retention). */
+  retained_from?: number | null;
 }
 
 export interface SyncResponse {

@@ -17,7 +17,7 @@ namespace Lime.Server.Storage.Postgres;
 public sealed class PostgresDatabase : ISqlDatabase, IDisposable
 {
     /// <summary>The newest schema this build understands.</summary>
-    public const int SchemaVersion = 9;
+    public const int SchemaVersion = 10;
     private const long MigrationLock = 0x4C494D45; // "LIME"
 
     /// <summary>Connections per node unless the connection string sets "Maximum Pool Size".</summary>

@@ -48,7 +48,7 @@ public abstract partial class RoomWriter
     private RoomWriteResult ApplyDeleteRoom(Statements sql, DbConnection c, DbTransaction tx, RoomState state, DeleteRoom d, long now)
     {
         NotDirect(state);
-        if (state.Role != Roles.Owner)
+        if (state.Role != Roles.Owner && !d.ByServerAdmin)
         {
             throw LimeException.Forbidden("Only the owner can delete the room.");
         }

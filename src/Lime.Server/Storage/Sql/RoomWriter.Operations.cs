@@ -25,7 +25,7 @@ public abstract partial class RoomWriter
         }
 
         var state = sql.RoomAndMember(op.RoomId, op.ActorId) ?? throw LimeException.NotFound("No such room.");
-        if (state.Role is null)
+        if (state.Role is null && op is not DeleteRoom { ByServerAdmin: true } && op is not (PurgeHistory or EraseUserMessages))
         {
             throw LimeException.Forbidden("You are not a member of this room.");
         }
@@ -40,6 +40,9 @@ public abstract partial class RoomWriter
             HideMessage h => ApplyHide(c, tx, h),
             UpdateRoom u => ApplyUpdateRoom(sql, c, tx, state, u, now),
             DeleteRoom gone => ApplyDeleteRoom(sql, c, tx, state, gone, now),
+            PurgeHistory purge => ApplyPurge(sql, c, tx, state, purge, now),
+            SetRetention r => ApplySetRetention(sql, c, tx, state, r, now),
+            EraseUserMessages erase => ApplyErase(sql, c, tx, state, erase, now),
             SetBan b => ApplySetBan(sql, c, tx, state, b, now),
             SetMute m => ApplySetMute(sql, c, tx, state, m, now),
             CreateInvite i => ApplyCreateInvite(sql, c, tx, state, i, now),

@@ -6,7 +6,7 @@ namespace Lime.Server.Storage.Sql;
 /// <summary>Users, devices and contacts in SQL: one copy of the SQL for SQLite and PostgreSQL.</summary>
 public sealed class SqlAccountStore(ISqlDatabase db) : IAccountStore
 {
-    private const string UserColumns = "id AS Id, username AS Username, display_name AS DisplayName, password_hash AS PasswordHash, created_at AS CreatedAt";
+    private const string UserColumns = "id AS Id, username AS Username, display_name AS DisplayName, password_hash AS PasswordHash, created_at AS CreatedAt, disabled_at AS DisabledAt";
     private const string DeviceColumns = "id AS Id, user_id AS UserId, name AS Name, created_at AS CreatedAt, last_seen_at AS LastSeenAt, revoked_at AS RevokedAt";
 
     public async Task<UserRecord?> CreateUserAsync(string username, string displayName, string passwordHash, long now, CancellationToken ct)

@@ -10,10 +10,10 @@ public sealed class SqlRoomStore(ISqlDatabase db) : IRoomStore
     internal const string RoomColumns =
         "r.id AS Id, r.kind AS Kind, r.name AS Name, r.topic AS Topic, r.direct_key AS DirectKey, r.created_by AS CreatedBy, " +
         "r.created_at AS CreatedAt, r.last_seq AS LastSeq, r.last_msg_seq AS LastMsgSeq, r.last_activity_at AS LastActivityAt, r.member_count AS MemberCount, r.pinned AS Pinned, " +
-        "r.description AS Description, r.approval_required AS ApprovalRequired";
+        "r.description AS Description, r.approval_required AS ApprovalRequired, r.retained_from AS RetainedFrom";
 
     /// <summary>How many columns <see cref="RoomColumns"/> has (where the next ones start in a combined row).</summary>
-    private const int RoomColumnCount = 14;
+    private const int RoomColumnCount = 15;
 
     private const string MemberColumns =
         "m.room_id AS RoomId, m.user_id AS UserId, m.role AS Role, m.joined_at AS JoinedAt, m.joined_seq AS JoinedSeq, m.read_seq AS ReadSeq";
@@ -334,7 +334,7 @@ public sealed class SqlRoomStore(ISqlDatabase db) : IRoomStore
     internal static RoomRecord ReadRoom(DbDataReader r, int o) => new(
         r.GetInt64(o), r.GetString(o + 1), r.IsDBNull(o + 2) ? null : r.GetString(o + 2), r.IsDBNull(o + 3) ? null : r.GetString(o + 3),
         r.IsDBNull(o + 4) ? null : r.GetString(o + 4), r.GetInt64(o + 5), r.GetInt64(o + 6), r.GetInt64(o + 7), r.GetInt64(o + 8),
-        r.GetInt64(o + 9), r.GetInt64(o + 10), r.IsDBNull(o + 11) ? null : r.GetString(o + 11), r.IsDBNull(o + 12) ? null : r.GetString(o + 12), r.GetInt64(o + 13));
+        r.GetInt64(o + 9), r.GetInt64(o + 10), r.IsDBNull(o + 11) ? null : r.GetString(o + 11), r.IsDBNull(o + 12) ? null : r.GetString(o + 12), r.GetInt64(o + 13), r.GetInt64(o + 14));
 
     /// <summary>Reads the columns of <see cref="EventColumns"/> starting at <paramref name="o"/>.</summary>
     internal static EventDto ReadEvent(DbDataReader r, int o)
@@ -365,6 +365,7 @@ public sealed class SqlRoomStore(ISqlDatabase db) : IRoomStore
             Mentions: data?.Mentions,
             MentionRoom: data?.MentionRoom,
             Attachments: data?.Attachments,
+            RetentionDays: data?.RetentionDays,
             EditedAt: r.IsDBNull(o + 11) ? null : r.GetInt64(o + 11),
             Deleted: deleted ? true : null);
     }

@@ -15,7 +15,7 @@ namespace Lime.Server.Storage.Sqlite;
 public sealed class SqliteDatabase : ISqlDatabase
 {
     /// <summary>The newest schema this build understands; it refuses to start against a newer one.</summary>
-    public const int SchemaVersion = 9;
+    public const int SchemaVersion = 10;
 
     private readonly string _connectionString;
 
