@@ -13,8 +13,9 @@ mkdir -p "$out"
 PG_PORT=${LIME_PG_PORT:-55432}
 PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 B="dotnet tools/Lime.Bench/bin/Release/net10.0/Lime.Bench.dll"
-U1=http://127.0.0.1:5081
-U3=$U1,http://127.0.0.1:5082,http://127.0.0.1:5083
+NODE=${LIME_NODE_PORT:-5081}
+U1=http://127.0.0.1:$NODE
+U3=$U1,http://127.0.0.1:$((NODE + 1)),http://127.0.0.1:$((NODE + 2))
 psql() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$PG_BIN/psql" "$@"; else "$PG_BIN/psql" "$@"; fi; }
 
 pg_ticks() { # utime+stime (clock ticks) summed over every postgres process
