@@ -97,6 +97,9 @@ public abstract class ReadStateTests(TestBackend backend) : IAsyncLifetime
         await using var aliceSocket = await alice.ConnectAsync();
 
         Assert.Equal(1, (await bob.Http.GetBadgeAsync()).TotalUnread);
+        // hello comes before the socket is subscribed to its rooms (a client syncs after hello for what it missed);
+        // a socket answers frames only once subscribed, so a pong means the read below reaches it live.
+        await Task.WhenAll(bobMobile.PingAsync(), aliceSocket.PingAsync()).Within();
         var reply = await bobDesk.MarkReadAsync(room.Id, ack.Seq);
         Assert.Equal(ack.Seq, reply.Seq);
 
