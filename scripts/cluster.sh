@@ -67,7 +67,8 @@ node_env() {
       k=$((k + 1))
     done
   done
-  # Per-node settings of room ownership (issue 12, e.g. Lime__Cluster__InternalUrl) go here, as in docker-compose.yml.
+  # Room ownership: the node's internal HTTP/2 listener for forwarded writes (docs/operations.md, "Room ownership").
+  echo "Lime__Cluster__InternalUrl=http://127.0.0.1:$((FIRST_INTERNAL_PORT + i - 1))"
 }
 
 config() {
@@ -119,9 +120,7 @@ up() {
     local internal=$((FIRST_INTERNAL_PORT + i - 1))
     echo "== LIME node $i on http://127.0.0.1:$port (internal http://127.0.0.1:$internal)"
     mapfile -t vars < <(node_env "$i" "$nodes")
-    # Room ownership: the node's internal HTTP/2 listener for forwarded writes (docs/operations.md, "Room ownership").
-    # Set here, not in node_env, until docker-compose.yml sets it too (DeploymentTests compares the two key sets).
-    env "${vars[@]}" Lime__Cluster__InternalUrl="http://127.0.0.1:$internal" nohup dotnet "$dll" >"$STATE/node$i.log" 2>&1 &
+    env "${vars[@]}" nohup dotnet "$dll" >"$STATE/node$i.log" 2>&1 &
     echo $! >"$STATE/node$i.pid"
   done
   for i in $(seq 1 "$nodes"); do
