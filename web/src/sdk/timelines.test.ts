@@ -260,4 +260,21 @@ describe('Timelines', () => {
     expect(r.messages.get(20)?.text).toBe('m20');
     expect(t.socket.sent.filter((f) => f.type === 'history')).toEqual([{ type: 'history', room: 5, around: 20, limit: 50 }]);
   });
+
+  it('keeps a room whose history holds an old removal or ban of mine when I was added back since', async () => {
+    const t = setup();
+    const events = [
+      message(5, 1, 2, { kind: 'room_created', users: [2, ME], text: null }),
+      message(5, 2, 2, { kind: 'member_banned', users: [ME], text: null }),
+      message(5, 3, 2, { kind: 'member_unbanned', users: [ME], text: null }),
+      message(5, 4, 2, { kind: 'members_added', users: [ME], text: null }),
+      message(5, 5),
+    ];
+    await t.timelines.applySync(t.socket, sync([{ room: room(5, { last_seq: 5 }), events, snapshot: true, has_more: false, read_seq: 5, unread_count: 0 }]));
+    await settle();
+    expect(t.timelines.rooms().map((r) => r.room.id)).toEqual([5]);
+    t.timelines.applyEvent(message(5, 6, 2, { kind: 'member_removed', users: [ME], text: null })); // live: it goes
+    await settle();
+    expect(t.timelines.rooms()).toEqual([]);
+  });
 });

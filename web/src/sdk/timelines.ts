@@ -414,7 +414,7 @@ export class Timelines {
           t.members = previous.members;
         }
         this.timelines.set(r.room.id, t);
-        for (const e of t.events) this.effects(t, e);
+        for (const e of t.events) this.effects(t, e, true);
       } else {
         t.room = { ...r.room };
         t.countedThrough = r.room.last_seq;
@@ -491,8 +491,11 @@ export class Timelines {
     }
   }
 
-  /** What one newly applied event changes besides the timeline. */
-  private effects(t: Timeline, e: EventDto): void {
+  /**
+   * What one newly applied event changes besides the timeline. `snapshot`: the event is part of a room read whose
+   * listing says I am a member now, so an old removal of mine in it (I was added back since) drops nothing.
+   */
+  private effects(t: Timeline, e: EventDto, snapshot = false): void {
     const me = this.me;
     t.room = {
       ...t.room,
@@ -525,12 +528,12 @@ export class Timelines {
     }
     const users = e.users ?? [];
     if (e.kind === 'room_deleted') {
-      queueMicrotask(() => this.dropRoom(t.room.id));
+      if (!snapshot) queueMicrotask(() => this.dropRoom(t.room.id));
       return;
     }
     if (e.kind === 'member_left' || e.kind === 'member_removed' || e.kind === 'member_banned') {
       if (me !== undefined && users.includes(me)) {
-        queueMicrotask(() => this.dropRoom(t.room.id));
+        if (!snapshot) queueMicrotask(() => this.dropRoom(t.room.id));
         return;
       }
       if (t.members) {
@@ -650,7 +653,7 @@ export class Timelines {
         (e) => me !== undefined && (e.users ?? []).includes(me) && ['room_created', 'members_added', 'members_joined'].includes(e.kind),
       );
       t.readSeq = added ? added.seq : lastSeq(t);
-      for (const e of t.events) this.effects(t, e);
+      for (const e of t.events) this.effects(t, e, true);
       this.timelines.set(id, t);
       // Typing first: a message of the typist that arrived meanwhile ends it.
       for (const [user, until] of typing) this.showTyping(t, user, until);
